@@ -1,0 +1,170 @@
+import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
+import { Emitter } from '../core/emitter.js';
+import { PlaybackMonitor, type PlaybackQoe } from './playback-monitor.js';
+
+/** Options of {@link createPlayer}. */
+export interface PlayerOptions {
+  /** The element to play in. */
+  video: HTMLVideoElement;
+  /** HLS multivariant (or media) playlist URL. */
+  source: string;
+  /** Start muted, which lets browsers autoplay. @default true */
+  muted?: boolean;
+  /** Start playing as soon as media is ready. @default true */
+  autoplay?: boolean;
+  /** Extra hls.js config, merged over meshcast's. @default {} */
+  hlsConfig?: Partial<HlsConfig>;
+}
+
+/** A snapshot of the player's figures. Names only grow; these stay. */
+export interface PlayerStats extends PlaybackQoe {
+  /** Segment bytes fetched from peers. 0 while P2P is off. */
+  p2pBytes: number;
+  /** Segment bytes fetched from the CDN. */
+  cdnBytes: number;
+  /** Segment bytes sent to peers. */
+  uploadBytes: number;
+  /** Connected peers. */
+  peers: number;
+  /** Seconds behind the live edge (live edge - currentTime). */
+  latencySec: number | undefined;
+  /** Current rendition, e.g. `360p`, and its bitrate in bits/s. */
+  rendition: string | undefined;
+  bitrate: number | undefined;
+  /** Rendition switches after the first. */
+  switches: number;
+}
+
+/** Errors are data, as in hls.js: a type, a human message, and whether playback stopped. */
+export interface PlayerError {
+  type: 'network' | 'media' | 'unsupported' | 'other';
+  message: string;
+  fatal: boolean;
+}
+
+export interface PlayerEvents {
+  /** First frame on screen. */
+  playing: (startupMs: number) => void;
+  stall: () => void;
+  error: (error: PlayerError) => void;
+}
+
+/** A live HLS player on a `<video>` element. */
+export interface MeshcastPlayer {
+  readonly video: HTMLVideoElement;
+  stats(): PlayerStats;
+  on<K extends keyof PlayerEvents>(event: K, listener: PlayerEvents[K]): void;
+  off<K extends keyof PlayerEvents>(event: K, listener: PlayerEvents[K]): void;
+  /** Stops playback and releases hls.js, listeners and timers; safe to call twice. */
+  destroy(): void;
+}
+
+/**
+ * Creates a player for a live HLS source.
+ *
+ * @example
+ * const player = createPlayer({ video, source: '/live/demo/master.m3u8' });
+ * setInterval(() => console.log(player.stats()), 1000);
+ */
+export function createPlayer(options: PlayerOptions): MeshcastPlayer {
+  return new HlsPlayer(options);
+}
+
+class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
+  readonly video: HTMLVideoElement;
+  private readonly hls: Hls | undefined;
+  private readonly monitor: PlaybackMonitor;
+  private cdnBytes = 0;
+  private switches = -1;
+  private destroyed = false;
+
+  constructor(options: PlayerOptions) {
+    super();
+    const { video } = options;
+    this.video = video;
+    video.muted = options.muted ?? true;
+    this.monitor = new PlaybackMonitor(video);
+    this.monitor.on('firstFrame', (ms) => {
+      this.emit('playing', ms);
+    });
+    this.monitor.on('stallStart', () => {
+      this.emit('stall');
+    });
+
+    if (!Hls.isSupported()) {
+      this.hls = undefined;
+      queueMicrotask(() => {
+        this.emit('error', {
+          type: 'unsupported',
+          message: 'This browser cannot play HLS with Media Source Extensions.',
+          fatal: true,
+        });
+      });
+      return;
+    }
+    const hls = new Hls({ lowLatencyMode: false, ...options.hlsConfig });
+    this.hls = hls;
+    hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
+      this.cdnBytes += data.frag.stats.loaded;
+    });
+    hls.on(Hls.Events.LEVEL_SWITCHED, () => {
+      this.switches++;
+    });
+    hls.on(Hls.Events.ERROR, (_e, data) => {
+      this.onHlsError(data);
+    });
+    hls.loadSource(options.source);
+    hls.attachMedia(video);
+    if (options.autoplay ?? true) {
+      hls.once(Hls.Events.MANIFEST_PARSED, () => {
+        video.play().catch((err: unknown) => {
+          this.emit('error', {
+            type: 'other',
+            message: `Autoplay was blocked (${String(err)}); press play.`,
+            fatal: false,
+          });
+        });
+      });
+    }
+  }
+
+  private onHlsError(data: ErrorData): void {
+    const type =
+      data.type === Hls.ErrorTypes.NETWORK_ERROR
+        ? 'network'
+        : data.type === Hls.ErrorTypes.MEDIA_ERROR
+          ? 'media'
+          : 'other';
+    const status = data.response?.code ? ` (HTTP ${data.response.code})` : '';
+    this.emit('error', { type, message: `${data.details}${status}`, fatal: data.fatal });
+    if (!data.fatal || !this.hls) return;
+    // hls.js's own recovery paths for the two recoverable fatal kinds.
+    if (type === 'media') this.hls.recoverMediaError();
+    else if (type === 'network') this.hls.startLoad();
+  }
+
+  stats(): PlayerStats {
+    const hls = this.hls;
+    const level = hls && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel] : undefined;
+    const latency = hls?.latency;
+    return {
+      ...this.monitor.qoe(),
+      p2pBytes: 0,
+      cdnBytes: this.cdnBytes,
+      uploadBytes: 0,
+      peers: 0,
+      latencySec: latency !== undefined && latency > 0 ? latency : undefined,
+      rendition: level ? (level.name || `${level.height}p`) : undefined,
+      bitrate: level?.bitrate,
+      switches: Math.max(0, this.switches),
+    };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.monitor.destroy();
+    this.hls?.destroy();
+    this.removeAllListeners();
+  }
+}

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const page = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+
+/** Multi-page app; the server maps `/` and `/watch/:channel` to these files. */
+export default defineConfig({
+  resolve: {
+    // Pages build against the client's source: one build step, always in sync.
+    alias: { '@meshcast/client': page('../client/src/index.ts') },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    // hls.js alone is ~500 kB minified; the embed bundle has its own budget.
+    chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      input: { index: page('index.html'), watch: page('watch.html') },
+    },
+  },
+});

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { Router, type Response } from 'express';
+import type { ChannelRegistry } from '../channels/channel-registry.js';
+
+/**
+ * The built player-demo pages: `/` (channel list), `/watch/:channel`, and their assets.
+ * An unknown channel still gets the watch page (it explains itself) but with status 404.
+ */
+export function pageRoutes(staticDir: string, registry: ChannelRegistry): Router {
+  const router = Router();
+  const page = (name: string) => join(staticDir, name);
+  const sendPage = (res: Response, name: string, status = 200): void => {
+    if (!existsSync(page(name))) {
+      res
+        .status(503)
+        .type('text/plain')
+        .send(`The pages are not built (${page(name)} is missing): run \`npm run build\`.\n`);
+      return;
+    }
+    res.status(status).sendFile(page(name));
+  };
+
+  router.get('/', (_req, res) => {
+    sendPage(res, 'index.html');
+  });
+  router.get('/watch', (_req, res) => {
+    res.redirect(302, '/');
+  });
+  router.get('/watch/:channel', async (req, res) => {
+    const known = await registry.get(req.params.channel);
+    sendPage(res, 'watch.html', known ? 200 : 404);
+  });
+  router.use(express.static(staticDir, { index: false, maxAge: '1h' }));
+  return router;
+}

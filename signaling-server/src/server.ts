@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import { channelRoutes } from './channels/channel-routes.js';
+import { DEMO_CHANNEL } from './channels/channel.js';
+import { MemoryChannelRegistry, type ChannelRegistry } from './channels/channel-registry.js';
+import type { ServerConfig } from './config.js';
+import { pageRoutes } from './http/pages.js';
+import type { Logger } from './logger.js';
+import { loadClip } from './origin/clip.js';
+import { LoopedClipOrigin } from './origin/looped-clip-origin.js';
+
+const VERSION = '0.1.0';
+
+/** A running meshcast server. */
+export interface MeshcastServer {
+  /** Where it listens, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly http: Server;
+  readonly origin: LoopedClipOrigin;
+  readonly registry: ChannelRegistry;
+  /** Stops accepting, closes connections and stores; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  config: ServerConfig;
+  logger: Logger;
+  /** Wall clock for the demo origin (tests). @default Date.now */
+  now?: () => number;
+}
+
+/** Builds the express app, mounts every route and starts listening. */
+export async function startServer({ config, logger, now }: StartServerOptions): Promise<MeshcastServer> {
+  const clip = await loadClip(config.demoClipDir);
+  const origin = new LoopedClipOrigin({
+    clip,
+    windowSegments: config.demoWindowSegments,
+    ...(now && { now }),
+  });
+  const registry: ChannelRegistry = new MemoryChannelRegistry([DEMO_CHANNEL]);
+  const startedAt = Date.now();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    pinoHttp({
+      logger,
+      // Segment and playlist polling is constant traffic: only problems rise above debug.
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+    }),
+  );
+  app.get('/api/health', (_req, res) => {
+    res.json({
+      status: 'ok',
+      version: VERSION,
+      uptimeSec: Math.round((Date.now() - startedAt) / 1000),
+    });
+  });
+  app.use('/api/channels', channelRoutes(registry));
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ error: 'no such API route' });
+  });
+  app.use('/live/demo', origin.router);
+  app.use(pageRoutes(config.staticDir, registry));
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    logger.error({ err, url: req.url }, 'request failed');
+    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+  };
+  app.use(onError);
+
+  const http = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        http.close(() => {
+          resolve();
+        });
+        http.closeIdleConnections();
+        // Long polls and streaming responses get a moment, then are cut.
+        setTimeout(() => http.closeAllConnections(), 2000).unref();
+      });
+      await registry.destroy();
+    })();
+    return closing;
+  };
+
+  return { url, port, http, origin, registry, close };
+}
