@@ -14,7 +14,9 @@ async function render(): Promise<void> {
       list.append(item);
     }
   } catch (err) {
-    list.replaceChildren(el('li', `Could not load channels: ${String(err)}`, { className: 'message' }));
+    list.replaceChildren(
+      el('li', `Could not load channels: ${String(err)}`, { className: 'message' }),
+    );
   }
 }
 

@@ -8,12 +8,16 @@ declare global {
   }
 }
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const message = $<HTMLDivElement>('message');
-const stage = $<HTMLDivElement>('stage');
-const video = $<HTMLVideoElement>('video');
-const unmute = $<HTMLButtonElement>('unmute');
-const statsBox = $<HTMLDListElement>('stats');
+function $<T extends HTMLElement>(id: string, type: new () => T): T {
+  const node = document.getElementById(id);
+  if (!(node instanceof type)) throw new Error(`page is missing #${id}`);
+  return node;
+}
+const message = $('message', HTMLDivElement);
+const stage = $('stage', HTMLDivElement);
+const video = $('video', HTMLVideoElement);
+const unmute = $('unmute', HTMLButtonElement);
+const statsBox = $('stats', HTMLDListElement);
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error', link = true): void {
   message.className = `message ${kind}`;
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
     return;
   }
   document.title = `${channel.name} — meshcast`;
-  $('channel-name').textContent = channel.name;
+  $('channel-name', HTMLSpanElement).textContent = channel.name;
   if (!channel.enabled) {
     showMessage(`“${channel.name}” is off air right now.`, 'info');
     return;

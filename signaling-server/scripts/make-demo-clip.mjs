@@ -39,16 +39,61 @@ for (const r of RENDITIONS) {
     text('frame %{frame_num}', 'h*0.8', Math.round(size * 0.5)),
   ].join(',');
   const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', video,
-    '-f', 'lavfi', '-i', `sine=frequency=880:beep_factor=4:sample_rate=48000:duration=${SECONDS}`,
-    '-c:v', 'libx264', '-profile:v', 'main', '-level:v', '3.0', '-pix_fmt', 'yuv420p', '-preset', 'slow',
-    '-b:v', `${r.videoKbps}k`, '-maxrate', `${Math.round(r.videoKbps * 1.1)}k`, '-bufsize', `${r.videoKbps * 2}k`,
-    '-g', String(FPS * SEGMENT), '-keyint_min', String(FPS * SEGMENT), '-sc_threshold', '0',
-    '-force_key_frames', `expr:gte(t,n_forced*${SEGMENT})`,
-    '-c:a', 'aac', '-b:a', `${r.audioKbps}k`, '-ac', '1', '-ar', '48000',
-    '-f', 'hls', '-hls_time', String(SEGMENT), '-hls_playlist_type', 'vod', '-hls_flags', 'independent_segments',
-    '-hls_segment_filename', join(dir, 'seg%d.ts'), join(dir, 'index.m3u8'),
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    video,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=880:beep_factor=4:sample_rate=48000:duration=${SECONDS}`,
+    '-c:v',
+    'libx264',
+    '-profile:v',
+    'main',
+    '-level:v',
+    '3.0',
+    '-pix_fmt',
+    'yuv420p',
+    '-preset',
+    'slow',
+    '-b:v',
+    `${r.videoKbps}k`,
+    '-maxrate',
+    `${Math.round(r.videoKbps * 1.1)}k`,
+    '-bufsize',
+    `${r.videoKbps * 2}k`,
+    '-g',
+    String(FPS * SEGMENT),
+    '-keyint_min',
+    String(FPS * SEGMENT),
+    '-sc_threshold',
+    '0',
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${SEGMENT})`,
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${r.audioKbps}k`,
+    '-ac',
+    '1',
+    '-ar',
+    '48000',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(SEGMENT),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_flags',
+    'independent_segments',
+    '-hls_segment_filename',
+    join(dir, 'seg%d.ts'),
+    join(dir, 'index.m3u8'),
   ];
   const run = spawnSync('ffmpeg', args, { stdio: 'inherit' });
   if (run.status !== 0) throw new Error(`ffmpeg failed for ${r.name}`);
@@ -56,10 +101,14 @@ for (const r of RENDITIONS) {
   const playlist = readFileSync(join(dir, 'index.m3u8'), 'utf8');
   rmSync(join(dir, 'index.m3u8'));
   const durations = [...playlist.matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]));
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3)));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3)));
   if (files.length !== durations.length) throw new Error('segment count mismatch');
   const bytes = files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-  const bandwidth = Math.ceil(Math.max(...files.map((f, i) => (statSync(join(dir, f)).size * 8) / durations[i])));
+  const bandwidth = Math.ceil(
+    Math.max(...files.map((f, i) => (statSync(join(dir, f)).size * 8) / durations[i])),
+  );
   manifest.renditions.push({
     name: r.name,
     width: r.width,
@@ -70,4 +119,13 @@ for (const r of RENDITIONS) {
   });
 }
 writeFileSync(join(OUT, 'clip.json'), JSON.stringify(manifest, null, 2) + '\n');
-console.log(JSON.stringify(manifest.renditions.map((r) => ({ name: r.name, averageBandwidth: r.averageBandwidth, bandwidth: r.bandwidth, durations: r.segments.map((s) => s.duration) }))));
+console.log(
+  JSON.stringify(
+    manifest.renditions.map((r) => ({
+      name: r.name,
+      averageBandwidth: r.averageBandwidth,
+      bandwidth: r.bandwidth,
+      durations: r.segments.map((s) => s.duration),
+    })),
+  ),
+);

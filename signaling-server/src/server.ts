@@ -33,7 +33,11 @@ export interface StartServerOptions {
 }
 
 /** Builds the express app, mounts every route and starts listening. */
-export async function startServer({ config, logger, now }: StartServerOptions): Promise<MeshcastServer> {
+export async function startServer({
+  config,
+  logger,
+  now,
+}: StartServerOptions): Promise<MeshcastServer> {
   const clip = await loadClip(config.demoClipDir);
   const origin = new LoopedClipOrigin({
     clip,

@@ -22,6 +22,8 @@ export async function startTestServer(
 /** Throws unless the pages are built (e2e tests serve the real build). */
 export function requireBuiltPages(): void {
   if (!existsSync(join(DEFAULT_SERVER_CONFIG.staticDir, 'watch.html'))) {
-    throw new Error(`player-demo is not built (${DEFAULT_SERVER_CONFIG.staticDir}): run npm run build`);
+    throw new Error(
+      `player-demo is not built (${DEFAULT_SERVER_CONFIG.staticDir}): run npm run build`,
+    );
   }
 }

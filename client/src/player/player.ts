@@ -154,7 +154,7 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
       uploadBytes: 0,
       peers: 0,
       latencySec: latency !== undefined && latency > 0 ? latency : undefined,
-      rendition: level ? (level.name || `${level.height}p`) : undefined,
+      rendition: level ? level.name || `${level.height}p` : undefined,
       bitrate: level?.bitrate,
       switches: Math.max(0, this.switches),
     };

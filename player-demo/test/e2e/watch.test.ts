@@ -64,7 +64,7 @@ describe('watch page', () => {
 
     const sample = (): Promise<Sample> =>
       page.evaluate(() => {
-        const v = document.querySelector('video') as HTMLVideoElement;
+        const v = document.querySelector('video')!;
         const w = window as unknown as { __waitingAfterStart: number };
         return {
           wall: performance.now(),
@@ -79,16 +79,18 @@ describe('watch page', () => {
       await page.waitForTimeout(1000);
       samples.push(await sample());
     }
-    const last = samples[samples.length - 1] as Sample;
+    const last = samples[samples.length - 1]!;
     const wallSec = (last.wall - first.wall) / 1000;
     const mediaSec = last.currentTime - first.currentTime;
-    console.log(`watch e2e: ${mediaSec.toFixed(2)} s of media in ${wallSec.toFixed(2)} s of wall time`);
+    console.log(
+      `watch e2e: ${mediaSec.toFixed(2)} s of media in ${wallSec.toFixed(2)} s of wall time`,
+    );
     expect(wallSec).toBeGreaterThanOrEqual(20);
     expect(mediaSec / wallSec).toBeGreaterThan(0.95);
     expect(mediaSec / wallSec).toBeLessThan(1.05);
     // Every one-second step moved the playhead (no freeze hidden in an average).
     for (let i = 1; i < samples.length; i++) {
-      expect((samples[i] as Sample).currentTime).toBeGreaterThan((samples[i - 1] as Sample).currentTime);
+      expect(samples[i]!.currentTime).toBeGreaterThan(samples[i - 1]!.currentTime);
     }
     expect(last.waiting).toBe(0);
     expect(last.stalls).toBe(0);

@@ -65,7 +65,9 @@ export function renderMediaPlaylist(nowMs: number, o: MediaPlaylistOptions): str
     if (seq !== w.firstSeq && clipIndexOf(seq, o.loopLength) === 0) {
       lines.push('#EXT-X-DISCONTINUITY');
     }
-    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seq * o.segmentDuration * 1000).toISOString()}`);
+    lines.push(
+      `#EXT-X-PROGRAM-DATE-TIME:${new Date(seq * o.segmentDuration * 1000).toISOString()}`,
+    );
     lines.push(`#EXTINF:${o.segmentDuration.toFixed(3)},`);
     lines.push(o.segmentUri(seq));
   }

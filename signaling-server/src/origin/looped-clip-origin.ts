@@ -59,7 +59,10 @@ export class LoopedClipOrigin {
     });
     this.router.get('/:rendition/index.m3u8', (req, res) => {
       const playlist = this.mediaPlaylist(req.params.rendition);
-      if (playlist === undefined) return notFound(res, 'unknown rendition');
+      if (playlist === undefined) {
+        notFound(res, 'unknown rendition');
+        return;
+      }
       this.servePlaylist(res, playlist);
     });
     this.router.get('/:rendition/:segment', (req, res) => {
