@@ -1,0 +1,129 @@
+import { MAX_SEGMENT_BYTES, type DataMessage } from './wire.js';
+
+export type AssemblyErrorType =
+  /** The chunk belongs to another request or segment. */
+  | 'mismatch'
+  /** The chunk does not start where the bytes received so far end. */
+  | 'out-of-order'
+  /** The segment is larger than allowed, or a chunk runs past its total (or past completion). */
+  | 'overflow'
+  /** A chunk announces another total than the first chunk did. */
+  | 'size-changed'
+  /** `bytes()` was called before the segment was complete. */
+  | 'incomplete'
+  /** The constructor options are out of range. */
+  | 'invalid-config';
+
+/** A chunk that cannot be part of the segment being assembled, or a misuse of the assembler. */
+export class AssemblyError extends Error {
+  override readonly name = 'AssemblyError';
+  constructor(
+    readonly type: AssemblyErrorType,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SegmentAssemblerOptions {
+  /** The request whose chunks are assembled. */
+  requestId: number;
+  /** The media sequence number of the segment. */
+  seq: number;
+  /** Largest total accepted. @default MAX_SEGMENT_BYTES */
+  maxBytes?: number;
+}
+
+/**
+ * Reassembles one segment from the data messages of one request. Chunks must arrive in order
+ * (the data channel is reliable and ordered), so each chunk starts where the previous one ended.
+ * A rejected chunk throws {@link AssemblyError} and leaves the assembler unchanged.
+ *
+ * @example
+ * const a = new SegmentAssembler({ requestId: 7, seq: 1200 });
+ * for (const m of chunkSegment(7, 1200, segment)) a.push(m);
+ * a.complete; // true
+ * a.bytes(); // equal to segment
+ */
+export class SegmentAssembler {
+  readonly requestId: number;
+  readonly seq: number;
+  readonly maxBytes: number;
+  private buffer: Uint8Array | undefined;
+  private receivedBytes = 0;
+
+  constructor(options: SegmentAssemblerOptions) {
+    const { requestId, seq, maxBytes = MAX_SEGMENT_BYTES } = options;
+    if (!Number.isInteger(requestId) || requestId < 0 || requestId > 0xffffffff) {
+      throw new AssemblyError('invalid-config', 'requestId is not a uint32');
+    }
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      throw new AssemblyError('invalid-config', 'seq is not a non-negative safe integer');
+    }
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+      throw new AssemblyError('invalid-config', 'maxBytes is not a non-negative integer');
+    }
+    this.requestId = requestId;
+    this.seq = seq;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Bytes received so far. */
+  get received(): number {
+    return this.receivedBytes;
+  }
+
+  /** The segment size that the first chunk announced; undefined before it. */
+  get total(): number | undefined {
+    return this.buffer?.length;
+  }
+
+  /** Whether every byte of the segment has been received. */
+  get complete(): boolean {
+    return this.receivedBytes === this.buffer?.length;
+  }
+
+  /** Adds the next chunk; throws {@link AssemblyError} if it does not fit the segment. */
+  push(msg: DataMessage): void {
+    if (msg.requestId !== this.requestId || msg.seq !== this.seq) {
+      throw new AssemblyError(
+        'mismatch',
+        `chunk of request ${msg.requestId} seq ${msg.seq}, expected ${this.requestId} seq ${this.seq}`,
+      );
+    }
+    if (this.buffer === undefined) {
+      if (!Number.isSafeInteger(msg.total) || msg.total < 0 || msg.total > this.maxBytes) {
+        throw new AssemblyError('overflow', `segment of ${msg.total} bytes > ${this.maxBytes}`);
+      }
+    } else if (msg.total !== this.buffer.length) {
+      throw new AssemblyError(
+        'size-changed',
+        `chunk announces total ${msg.total}, first chunk announced ${this.buffer.length}`,
+      );
+    }
+    if (this.complete) throw new AssemblyError('overflow', 'chunk after the segment completed');
+    if (msg.offset !== this.receivedBytes) {
+      throw new AssemblyError(
+        'out-of-order',
+        `chunk at offset ${msg.offset}, expected ${this.receivedBytes}`,
+      );
+    }
+    if (msg.offset + msg.chunk.length > msg.total) {
+      throw new AssemblyError('overflow', 'chunk runs past the segment total');
+    }
+    this.buffer ??= new Uint8Array(msg.total);
+    this.buffer.set(msg.chunk, msg.offset);
+    this.receivedBytes += msg.chunk.length;
+  }
+
+  /** The assembled segment (the assembler's own buffer, not a copy); throws until complete. */
+  bytes(): Uint8Array {
+    if (!this.buffer || !this.complete) {
+      throw new AssemblyError(
+        'incomplete',
+        `segment incomplete: ${this.receivedBytes} of ${this.total ?? '?'} bytes`,
+      );
+    }
+    return this.buffer;
+  }
+}
