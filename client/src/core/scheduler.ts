@@ -1,0 +1,268 @@
+/**
+ * The buffer scheduler: for every segment of one rendition's window it decides whether to
+ * wait, ask a peer, or fetch from the CDN. A pure function of the state it is given and the
+ * clock value in it, so it is unit-tested and simulated deterministically.
+ *
+ * - Deadline of a segment = (its media start - playhead) / playback rate. Once the deadline
+ *   is closer than a CDN fetch needs (measured RTT + size / throughput + margin), the CDN
+ *   fetches it now: the CDN is the safety net.
+ * - Before that, peers: among segments some neighbour holds, the rarest first, each from the
+ *   peer with the best expected finish time, a few requests per peer.
+ * - A new live-edge segment nobody holds enters the neighbourhood from the CDN about once:
+ *   the viewer whose hash(peerId, seq) is lowest among itself and its neighbours fetches it
+ *   at once, the second lowest after `backupDelayMs`; the others wait for an announcement.
+ * - A peer transfer that stalls, or that cannot meet its deadline while the CDN still can,
+ *   is cancelled and the segment fetched again.
+ */
+import { seederRank } from './seeder-rank.js';
+
+/** Scheduler thresholds. Every one has a documented default. */
+export interface SchedulerConfig {
+  /** Slack kept between a CDN fetch's expected finish and the deadline, ms. @default 1500 */
+  cdnMarginMs: number;
+  /** CDN round trip assumed before one is measured, ms. @default 300 */
+  initialCdnRttMs: number;
+  /** CDN throughput assumed before one is measured, bytes/ms (125 = 1 Mbit/s). @default 125 */
+  initialCdnThroughput: number;
+  /** Peer throughput assumed before one is measured, bytes/ms. @default 125 */
+  initialPeerThroughput: number;
+  /** Segment size assumed before one is seen, bytes. @default 250000 */
+  initialSegmentBytes: number;
+  /** Viewers per neighbourhood that fetch a new live-edge segment from the CDN at once. @default 1 */
+  seeders: number;
+  /** Delay before the next-ranked (backup) viewer fetches a segment nobody announced, ms. @default 700 */
+  backupDelayMs: number;
+  /** Parallel requests to one peer. @default 2 */
+  maxRequestsPerPeer: number;
+  /** Parallel CDN requests. @default 2 */
+  maxCdnRequests: number;
+  /** A peer transfer with no progress for this long is cancelled, ms. @default 1200 */
+  peerStallMs: number;
+  /** Extra slack a peer transfer must keep over its deadline, ms. @default 300 */
+  peerSlackMs: number;
+}
+
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
+  cdnMarginMs: 1500,
+  initialCdnRttMs: 300,
+  initialCdnThroughput: 125,
+  initialPeerThroughput: 125,
+  initialSegmentBytes: 250_000,
+  seeders: 1,
+  backupDelayMs: 700,
+  maxRequestsPerPeer: 2,
+  maxCdnRequests: 2,
+  peerStallMs: 1200,
+  peerSlackMs: 300,
+};
+
+/** A transfer in flight for a segment. */
+export interface TransferState {
+  /** The peer it comes from; undefined for the CDN. */
+  peerId?: string;
+  startedAt: number;
+  /** Last time bytes arrived (startedAt before the first). */
+  lastProgressAt: number;
+  received: number;
+  /** Segment size once the first chunk told it. */
+  total?: number;
+}
+
+/** One segment of the window as the scheduler sees it. */
+export interface SegmentState {
+  /** Media sequence number. */
+  seq: number;
+  /**
+   * Media time at which the segment starts playing, seconds, in the playhead's timeline.
+   * Undefined for a segment a peer announced before our playlist listed it: no deadline,
+   * fetched from peers only.
+   */
+  start?: number;
+  /** 'held' once the bytes are in the store. */
+  status: 'missing' | 'cdn' | 'peer' | 'held';
+  /** When this viewer first learned of the segment (playlist or announcement), ms. */
+  knownAt: number;
+  transfer?: TransferState;
+  /** Peers that failed or lied for this segment: not asked again. */
+  excludedPeers?: ReadonlySet<string>;
+}
+
+/** A connected neighbour as the scheduler sees it. */
+export interface PeerState {
+  id: string;
+  /** Segments it announced it holds. */
+  has: ReadonlySet<number>;
+  /** Our requests to it in flight. */
+  pending: number;
+  /** Measured throughput to us, bytes/ms. */
+  throughput?: number;
+}
+
+export interface PlaybackState {
+  /** Playhead, seconds, same timeline as `SegmentState.start`. */
+  position: number;
+  /** Playback rate; 0 when paused. */
+  rate: number;
+}
+
+export interface SchedulerInput {
+  now: number;
+  selfId: string;
+  /** Segments from the playhead to the live edge (and announced ones past it). */
+  segments: readonly SegmentState[];
+  /** Connected neighbours. */
+  peers: readonly PeerState[];
+  playback: PlaybackState;
+  cdn: { rttMs?: number; throughput?: number };
+  /** Average segment size seen so far, bytes. */
+  segmentBytes?: number;
+}
+
+export type SchedulerAction =
+  | { type: 'cdn'; seq: number; reason: 'deadline' | 'seeder' | 'backup' | 'alone' | 'retry' }
+  | { type: 'peer'; seq: number; peerId: string }
+  | { type: 'cancel'; seq: number; reason: 'stalled' | 'too-slow' };
+
+/** Milliseconds until a segment must be playable; -Infinity-safe, Infinity without a start. */
+export function deadlineMs(segment: SegmentState, playback: PlaybackState): number {
+  if (segment.start === undefined) return Infinity;
+  const ahead = segment.start - playback.position;
+  if (playback.rate <= 0) return ahead > 0 ? Infinity : 0;
+  return (ahead / playback.rate) * 1000;
+}
+
+/** Merges and validates a partial config; throws RangeError on a bad value. */
+export function resolveSchedulerConfig(partial: Partial<SchedulerConfig> = {}): SchedulerConfig {
+  const c = { ...DEFAULT_SCHEDULER_CONFIG, ...partial };
+  for (const [k, v] of Object.entries(c)) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new RangeError(`scheduler config ${k} must be a finite number >= 0, got ${String(v)}`);
+    }
+  }
+  if (c.maxRequestsPerPeer < 1 || c.maxCdnRequests < 1) {
+    throw new RangeError('scheduler config maxRequestsPerPeer and maxCdnRequests must be >= 1');
+  }
+  return c;
+}
+
+/**
+ * Decides what to start or cancel now. Actions are ordered; a `cancel` for a segment is
+ * followed by the action that replaces it.
+ */
+export function schedule(input: SchedulerInput, config: SchedulerConfig): SchedulerAction[] {
+  const { now, playback, peers } = input;
+  const actions: SchedulerAction[] = [];
+  const size = input.segmentBytes ?? config.initialSegmentBytes;
+  const cdnFinishMs =
+    (input.cdn.rttMs ?? config.initialCdnRttMs) +
+    size / (input.cdn.throughput ?? config.initialCdnThroughput);
+  let cdnSlots = config.maxCdnRequests - input.segments.filter((s) => s.status === 'cdn').length;
+  const peerLoad = new Map(peers.map((p) => [p.id, p.pending]));
+  const peerRate = (p: PeerState): number => p.throughput ?? config.initialPeerThroughput;
+
+  const fetchCdn = (seq: number, reason: Extract<SchedulerAction, { type: 'cdn' }>['reason']) => {
+    if (cdnSlots <= 0) return false;
+    cdnSlots--;
+    actions.push({ type: 'cdn', seq, reason });
+    return true;
+  };
+
+  // The peer with the best expected finish for a segment, among those with a free slot.
+  const bestPeer = (s: SegmentState): PeerState | undefined => {
+    let best: PeerState | undefined;
+    let bestFinish = Infinity;
+    for (const p of peers) {
+      const load = peerLoad.get(p.id) ?? 0;
+      if (!p.has.has(s.seq) || load >= config.maxRequestsPerPeer) continue;
+      if (s.excludedPeers?.has(p.id)) continue;
+      const finish = ((load + 1) * size) / peerRate(p);
+      if (finish < bestFinish) [best, bestFinish] = [p, finish];
+    }
+    return best;
+  };
+
+  // Missing segments, most urgent first; ties (no deadline) broken rarest first.
+  const holders = (s: SegmentState): number =>
+    peers.filter((p) => p.has.has(s.seq) && !s.excludedPeers?.has(p.id)).length;
+  const missing: SegmentState[] = [];
+
+  for (const s of input.segments) {
+    const deadline = deadlineMs(s, playback);
+    if (s.status === 'peer' && s.transfer) {
+      const t = s.transfer;
+      const stalled = now - t.lastProgressAt > config.peerStallMs;
+      const elapsed = Math.max(1, now - t.startedAt);
+      const rate = t.received > 0 ? t.received / elapsed : config.initialPeerThroughput;
+      const remainingMs = ((t.total ?? size) - t.received) / rate;
+      const tooSlow =
+        deadline - remainingMs < config.peerSlackMs &&
+        deadline - cdnFinishMs > 0 &&
+        remainingMs > cdnFinishMs;
+      if (stalled || tooSlow) {
+        actions.push({ type: 'cancel', seq: s.seq, reason: stalled ? 'stalled' : 'too-slow' });
+        if (t.peerId) peerLoad.set(t.peerId, (peerLoad.get(t.peerId) ?? 1) - 1);
+        missing.push({
+          ...s,
+          status: 'missing',
+          excludedPeers: new Set([...(s.excludedPeers ?? []), ...(t.peerId ? [t.peerId] : [])]),
+        });
+      }
+      continue;
+    }
+    if (s.status === 'missing') missing.push(s);
+  }
+
+  // Urgent segments (slack gone) by deadline; the others rarest first, then oldest first.
+  const urgency = (s: SegmentState): number => deadlineMs(s, playback) - cdnFinishMs;
+  const urgent = (s: SegmentState): boolean => urgency(s) - config.cdnMarginMs <= 0;
+  missing.sort((a, b) => {
+    const ua = urgent(a);
+    if (ua !== urgent(b)) return ua ? -1 : 1;
+    if (ua) return urgency(a) - urgency(b);
+    return holders(a) - holders(b) || a.seq - b.seq;
+  });
+
+  for (const s of missing) {
+    const slack = urgency(s) - config.cdnMarginMs;
+    const peer = bestPeer(s);
+    if (slack <= 0) {
+      // Deadline near: a peer only if it clearly beats the CDN, else the CDN now.
+      const peerFinish = peer ? size / peerRate(peer) : Infinity;
+      if (
+        peer &&
+        peerFinish + config.peerSlackMs < Math.min(cdnFinishMs, deadlineMs(s, playback))
+      ) {
+        actions.push({ type: 'peer', seq: s.seq, peerId: peer.id });
+        peerLoad.set(peer.id, (peerLoad.get(peer.id) ?? 0) + 1);
+      } else {
+        fetchCdn(s.seq, 'deadline');
+      }
+      continue;
+    }
+    if (peer) {
+      actions.push({ type: 'peer', seq: s.seq, peerId: peer.id });
+      peerLoad.set(peer.id, (peerLoad.get(peer.id) ?? 0) + 1);
+      continue;
+    }
+    if (s.start === undefined || holders(s) > 0) continue; // held by busy peers: wait
+    if (s.excludedPeers?.size) {
+      // Its holders failed us: no point waiting for another announcement.
+      fetchCdn(s.seq, 'retry');
+      continue;
+    }
+    if (peers.length === 0) {
+      fetchCdn(s.seq, 'alone');
+      continue;
+    }
+    const rank = seederRank(
+      input.selfId,
+      peers.map((p) => p.id),
+      s.seq,
+    );
+    if (rank < config.seeders) fetchCdn(s.seq, 'seeder');
+    else if (rank < config.seeders + 1 && now - s.knownAt >= config.backupDelayMs) {
+      fetchCdn(s.seq, 'backup');
+    }
+  }
+  return actions;
+}

@@ -1,0 +1,275 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SCHEDULER_CONFIG,
+  deadlineMs,
+  resolveSchedulerConfig,
+  schedule,
+  type PeerState,
+  type SchedulerInput,
+  type SegmentState,
+} from '../../../src/core/scheduler.js';
+import { seederRank } from '../../../src/core/seeder-rank.js';
+
+const config = DEFAULT_SCHEDULER_CONFIG;
+const NOW = 1_000_000;
+
+/** A window of 2 s segments 100..(100+n-1), the playhead at the start of 100. */
+function input(over: Partial<SchedulerInput> & { segments?: SegmentState[] } = {}): SchedulerInput {
+  return {
+    now: NOW,
+    selfId: 'self',
+    segments: [],
+    peers: [],
+    playback: { position: 200, rate: 1 },
+    cdn: { rttMs: 50, throughput: 1000 },
+    segmentBytes: 200_000,
+    ...over,
+  };
+}
+const seg = (seq: number, over: Partial<SegmentState> = {}): SegmentState => ({
+  seq,
+  start: 200 + (seq - 100) * 2,
+  status: 'missing',
+  knownAt: NOW,
+  ...over,
+});
+const peer = (id: string, has: number[], over: Partial<PeerState> = {}): PeerState => ({
+  id,
+  has: new Set(has),
+  pending: 0,
+  ...over,
+});
+
+/** A sequence number for which `self` has the wanted seeder rank among `ids`. */
+function seqWithRank(rank: number, ids: string[], from = 110): number {
+  for (let s = from; ; s++) if (seederRank('self', ids, s) === rank) return s;
+}
+
+describe('deadlineMs', () => {
+  it('is the media distance over the playback rate', () => {
+    expect(deadlineMs(seg(103), { position: 200, rate: 1 })).toBe(6000);
+    expect(deadlineMs(seg(103), { position: 200, rate: 2 })).toBe(3000);
+    expect(deadlineMs(seg(103, { start: undefined }), { position: 200, rate: 1 })).toBe(Infinity);
+  });
+});
+
+describe('schedule', () => {
+  it('fetches from the CDN when the deadline is near', () => {
+    // Segment 100 plays now: no peer has it, deadline 0.
+    const actions = schedule(input({ segments: [seg(100)], peers: [peer('a', [])] }), config);
+    expect(actions).toEqual([{ type: 'cdn', seq: 100, reason: 'deadline' }]);
+  });
+
+  it('asks a peer that holds the segment while time allows, the fastest one', () => {
+    const peers = [
+      peer('slow', [104], { throughput: 50 }),
+      peer('fast', [104], { throughput: 500 }),
+    ];
+    const actions = schedule(input({ segments: [seg(104)], peers }), config);
+    expect(actions).toEqual([{ type: 'peer', seq: 104, peerId: 'fast' }]);
+  });
+
+  it('cancels a stalled peer transfer and fetches again (CDN when urgent)', () => {
+    const stalled = seg(100, {
+      status: 'peer',
+      transfer: { peerId: 'a', startedAt: NOW - 3000, lastProgressAt: NOW - 2000, received: 1000 },
+    });
+    const actions = schedule(input({ segments: [stalled], peers: [peer('a', [100])] }), config);
+    expect(actions).toEqual([
+      { type: 'cancel', seq: 100, reason: 'stalled' },
+      { type: 'cdn', seq: 100, reason: 'deadline' },
+    ]);
+  });
+
+  it('re-requests a cancelled transfer from another peer when time allows, never the same one', () => {
+    const stalled = seg(106, {
+      status: 'peer',
+      transfer: { peerId: 'a', startedAt: NOW - 3000, lastProgressAt: NOW - 2000, received: 0 },
+    });
+    const peers = [peer('a', [106], { pending: 1, throughput: 900 }), peer('b', [106])];
+    const actions = schedule(input({ segments: [stalled], peers }), config);
+    expect(actions).toEqual([
+      { type: 'cancel', seq: 106, reason: 'stalled' },
+      { type: 'peer', seq: 106, peerId: 'b' },
+    ]);
+  });
+
+  it('cancels a peer transfer too slow for its deadline while the CDN can still make it', () => {
+    // 10 KB of 200 KB in 1 s: 10 B/ms, 19 s left vs a 3 s deadline; CDN needs ~250 ms.
+    const slow = seg(101, {
+      start: 203,
+      status: 'peer',
+      transfer: {
+        peerId: 'a',
+        startedAt: NOW - 1000,
+        lastProgressAt: NOW,
+        received: 10_000,
+        total: 200_000,
+      },
+    });
+    const actions = schedule(input({ segments: [slow], peers: [peer('a', [101])] }), config);
+    expect(actions[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
+    // Its only holder failed: straight to the CDN rather than waiting for the deadline.
+    expect(actions[1]).toEqual({ type: 'cdn', seq: 101, reason: 'retry' });
+  });
+
+  it('keeps a healthy peer transfer', () => {
+    const ok = seg(104, {
+      status: 'peer',
+      transfer: {
+        peerId: 'a',
+        startedAt: NOW - 100,
+        lastProgressAt: NOW - 10,
+        received: 100_000,
+        total: 200_000,
+      },
+    });
+    expect(schedule(input({ segments: [ok], peers: [peer('a', [104])] }), config)).toEqual([]);
+  });
+
+  it('lets the lowest-hash viewer seed a new live-edge segment and the next one back it up', () => {
+    const ids = ['a', 'b', 'c', 'd'];
+    const peers = ids.map((id) => peer(id, []));
+    const s0 = seqWithRank(0, ids);
+    expect(schedule(input({ segments: [seg(s0, { start: 400 })], peers }), config)).toEqual([
+      { type: 'cdn', seq: s0, reason: 'seeder' },
+    ]);
+    const s1 = seqWithRank(1, ids);
+    const fresh = seg(s1, { start: 400, knownAt: NOW - 100 });
+    expect(schedule(input({ segments: [fresh], peers }), config)).toEqual([]);
+    const waited = seg(s1, { start: 400, knownAt: NOW - config.backupDelayMs });
+    expect(schedule(input({ segments: [waited], peers }), config)).toEqual([
+      { type: 'cdn', seq: s1, reason: 'backup' },
+    ]);
+    const s2 = seqWithRank(2, ids);
+    const other = seg(s2, { start: 400, knownAt: NOW - 5000 });
+    expect(schedule(input({ segments: [other], peers }), config)).toEqual([]);
+  });
+
+  it('fetches from the CDN at once with no neighbours', () => {
+    expect(schedule(input({ segments: [seg(110)] }), config)).toEqual([
+      { type: 'cdn', seq: 110, reason: 'alone' },
+    ]);
+  });
+
+  it('takes announced segments ahead of the playlist from peers only', () => {
+    const ahead = seg(120, { start: undefined });
+    expect(schedule(input({ segments: [ahead], peers: [peer('a', [])] }), config)).toEqual([]);
+    expect(schedule(input({ segments: [ahead], peers: [peer('a', [120])] }), config)).toEqual([
+      { type: 'peer', seq: 120, peerId: 'a' },
+    ]);
+  });
+
+  it('asks for the rarest segment first when several are not urgent', () => {
+    const peers = [peer('a', [105, 106], { pending: 1 }), peer('b', [105])];
+    const actions = schedule(input({ segments: [seg(105), seg(106)], peers }), {
+      ...config,
+      maxRequestsPerPeer: 2,
+    });
+    expect(actions[0]).toEqual({ type: 'peer', seq: 106, peerId: 'a' });
+    expect(actions[1]).toEqual({ type: 'peer', seq: 105, peerId: 'b' });
+  });
+
+  it('respects the per-peer and CDN request limits', () => {
+    const segments = [101, 102, 103, 104].map((s) => seg(s, { start: 200 }));
+    const actions = schedule(input({ segments }), { ...config, maxCdnRequests: 2 });
+    expect(actions.filter((a) => a.type === 'cdn')).toHaveLength(2);
+    const peerActions = schedule(
+      input({ segments: [105, 106, 107].map((s) => seg(s)), peers: [peer('a', [105, 106, 107])] }),
+      { ...config, maxRequestsPerPeer: 2 },
+    );
+    expect(peerActions).toHaveLength(2);
+  });
+
+  it('never asks a peer for a segment it lacks, never exceeds limits, and is deterministic', () => {
+    const arbSegment = fc.record({
+      seq: fc.integer({ min: 100, max: 130 }),
+      ahead: fc.option(fc.integer({ min: -2000, max: 30_000 }), { nil: undefined }),
+      status: fc.constantFrom('missing', 'cdn', 'peer', 'held'),
+      age: fc.integer({ min: 0, max: 5000 }),
+      stalledFor: fc.integer({ min: 0, max: 5000 }),
+      received: fc.integer({ min: 0, max: 200_000 }),
+    });
+    const arbPeer = fc.record({
+      id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+      has: fc.uniqueArray(fc.integer({ min: 100, max: 130 }), { maxLength: 10 }),
+      pending: fc.integer({ min: 0, max: 2 }),
+      throughput: fc.option(fc.integer({ min: 1, max: 2000 }), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(arbSegment, { selector: (s) => s.seq, maxLength: 12 }),
+        fc.uniqueArray(arbPeer, { selector: (p) => p.id, maxLength: 5 }),
+        (segs, ps) => {
+          const segments: SegmentState[] = segs.map((s) => ({
+            seq: s.seq,
+            ...(s.ahead !== undefined && { start: 200 + s.ahead / 1000 }),
+            status: s.status,
+            knownAt: NOW - s.age,
+            ...(s.status === 'peer' && {
+              transfer: {
+                peerId: 'a',
+                startedAt: NOW - 6000,
+                lastProgressAt: NOW - s.stalledFor,
+                received: s.received,
+              },
+            }),
+          }));
+          const peers = ps.map((p) => ({ ...p, has: new Set(p.has) }));
+          const i = input({ segments, peers });
+          const actions = schedule(i, config);
+          expect(schedule(i, config)).toEqual(actions);
+          const perPeer = new Map(peers.map((p) => [p.id, p.pending]));
+          const cdnBefore = segments.filter((s) => s.status === 'cdn').length;
+          let cdn = 0;
+          const started = new Set<number>();
+          for (const a of actions) {
+            if (a.type === 'cancel') {
+              expect(segments.find((s) => s.seq === a.seq)?.status).toBe('peer');
+              continue;
+            }
+            expect(started.has(a.seq), `one fetch per segment ${a.seq}`).toBe(false);
+            started.add(a.seq);
+            if (a.type === 'cdn') cdn++;
+            if (a.type === 'peer') {
+              const p = peers.find((x) => x.id === a.peerId);
+              expect(p?.has.has(a.seq)).toBe(true);
+              perPeer.set(a.peerId, (perPeer.get(a.peerId) ?? 0) + 1);
+            }
+          }
+          expect(cdnBefore + cdn).toBeLessThanOrEqual(Math.max(cdnBefore, config.maxCdnRequests));
+          // Cancels free a slot before a re-request, so only the net count is bounded.
+          const cancels = actions.filter((a) => a.type === 'cancel').length;
+          for (const [, n] of perPeer)
+            expect(n).toBeLessThanOrEqual(config.maxRequestsPerPeer + cancels);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('resolveSchedulerConfig', () => {
+  it('merges over the defaults and rejects bad values', () => {
+    expect(resolveSchedulerConfig({ seeders: 2 }).seeders).toBe(2);
+    expect(() => resolveSchedulerConfig({ cdnMarginMs: -1 })).toThrow(RangeError);
+    expect(() => resolveSchedulerConfig({ maxCdnRequests: 0 })).toThrow(RangeError);
+    expect(() => resolveSchedulerConfig({ peerStallMs: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('seederRank', () => {
+  it('gives each of a neighbourhood a distinct rank and rotates the seeder with seq', () => {
+    const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    const firsts = new Map<string, number>();
+    for (let seq = 0; seq < 500; seq++) {
+      const ranks = ids.map((id) => seederRank(id, ids, seq));
+      expect([...ranks].sort()).toEqual([0, 1, 2, 3, 4]);
+      const first = ids[ranks.indexOf(0)]!;
+      firsts.set(first, (firsts.get(first) ?? 0) + 1);
+    }
+    // Roughly uniform: each id seeds 100 ± 45 of 500.
+    for (const id of ids) expect(firsts.get(id)).toBeGreaterThan(55);
+  });
+});
