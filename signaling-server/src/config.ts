@@ -1,3 +1,4 @@
+import type { IceCandidateFilter, IceServer } from '@meshcast/client/signaling';
 import { z } from 'zod';
 
 /**
@@ -22,6 +23,20 @@ export interface ServerConfig {
   demoClipDir: string;
   /** Segments listed in the demo live media playlist (the sliding window). @default 6 */
   demoWindowSegments: number;
+  /**
+   * STUN/TURN servers handed to viewers on join (env `ICE_SERVERS`, a JSON array of
+   * `RTCIceServer`). Empty is fine on a LAN or loopback; internet deployments set STUN and
+   * usually TURN. @default []
+   */
+  iceServers: IceServer[];
+  /** ICE candidates viewers keep: 'none' keeps all, 'loopback' only loopback ones. @default 'none' */
+  iceCandidateFilter: IceCandidateFilter;
+  /** Server-wide cap on neighbours per join; a channel's `maxNeighbours` may be lower. @default 8 */
+  signalingMaxNeighbours: number;
+  /** URL path of the socket.io endpoint. @default '/socket.io' */
+  signalingPath: string;
+  /** Largest socket.io message accepted, in bytes (socket.io `maxHttpBufferSize`). @default 65536 */
+  signalingMaxMessageBytes: number;
 }
 
 const packageRoot = new URL('../', import.meta.url);
@@ -34,9 +49,36 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   staticDir: decodeURIComponent(new URL('../player-demo/dist', packageRoot).pathname),
   demoClipDir: decodeURIComponent(new URL('assets/demo', packageRoot).pathname),
   demoWindowSegments: 6,
+  iceServers: [],
+  iceCandidateFilter: 'none',
+  signalingMaxNeighbours: 8,
+  signalingPath: '/socket.io',
+  signalingMaxMessageBytes: 64 * 1024,
 };
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const iceServersSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.strictObject({
+          urls: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+          username: z.string().optional(),
+          credential: z.string().optional(),
+        }),
+      )
+      .max(16),
+  );
 
 const envSchema = z.object({
   PORT: portSchema.optional(),
@@ -46,6 +88,14 @@ const envSchema = z.object({
   STATIC_DIR: z.string().min(1).optional(),
   DEMO_CLIP_DIR: z.string().min(1).optional(),
   DEMO_WINDOW_SEGMENTS: z.coerce.number().int().min(3).max(60).optional(),
+  ICE_SERVERS: iceServersSchema.optional(),
+  ICE_CANDIDATE_FILTER: z.enum(['none', 'loopback']).optional(),
+  SIGNALING_MAX_NEIGHBOURS: z.coerce.number().int().min(1).max(64).optional(),
+  SIGNALING_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]*$/)
+    .optional(),
+  SIGNALING_MAX_MESSAGE_BYTES: z.coerce.number().int().min(20_000).max(16_777_216).optional(),
 });
 
 /** The environment variables the server reads, for docs and the compose check. */
@@ -76,5 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     staticDir: e.STATIC_DIR ?? d.staticDir,
     demoClipDir: e.DEMO_CLIP_DIR ?? d.demoClipDir,
     demoWindowSegments: e.DEMO_WINDOW_SEGMENTS ?? d.demoWindowSegments,
+    iceServers: e.ICE_SERVERS ?? d.iceServers,
+    iceCandidateFilter: e.ICE_CANDIDATE_FILTER ?? d.iceCandidateFilter,
+    signalingMaxNeighbours: e.SIGNALING_MAX_NEIGHBOURS ?? d.signalingMaxNeighbours,
+    signalingPath: e.SIGNALING_PATH ?? d.signalingPath,
+    signalingMaxMessageBytes: e.SIGNALING_MAX_MESSAGE_BYTES ?? d.signalingMaxMessageBytes,
   };
 }

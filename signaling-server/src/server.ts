@@ -10,6 +10,7 @@ import { pageRoutes } from './http/pages.js';
 import type { Logger } from './logger.js';
 import { loadClip } from './origin/clip.js';
 import { LoopedClipOrigin } from './origin/looped-clip-origin.js';
+import { attachSignaling, type Signaling } from './signaling/attach-signaling.js';
 
 const VERSION = '0.1.0';
 
@@ -21,6 +22,8 @@ export interface MeshcastServer {
   readonly http: Server;
   readonly origin: LoopedClipOrigin;
   readonly registry: ChannelRegistry;
+  /** The socket.io signaling endpoint (at `config.signalingPath`). */
+  readonly signaling: Signaling;
   /** Stops accepting, closes connections and stores; safe to call twice. */
   close(): Promise<void>;
 }
@@ -80,6 +83,7 @@ export async function startServer({
   app.use(onError);
 
   const http = createServer(app);
+  const signaling = attachSignaling(http, { config, logger, registry });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => {
@@ -94,6 +98,7 @@ export async function startServer({
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      await signaling.destroy();
       await new Promise<void>((resolve) => {
         http.close(() => {
           resolve();
@@ -107,5 +112,5 @@ export async function startServer({
     return closing;
   };
 
-  return { url, port, http, origin, registry, close };
+  return { url, port, http, origin, registry, signaling, close };
 }

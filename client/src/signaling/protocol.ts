@@ -1,0 +1,158 @@
+/**
+ * The signaling protocol between a viewer and the server: socket.io event maps and payloads.
+ * This is the one file that both ends import (the server imports its types only).
+ *
+ * A swarm is the set of viewers of one channel and rendition. A viewer joins a swarm, gets a
+ * bounded random sample of its members as neighbours, opens WebRTC connections to them (the
+ * joiner initiates) and relays the opaque simple-peer signal data through the server.
+ *
+ * @example
+ * const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url);
+ * socket.emit('join', { channel: 'demo', rendition: '360p' }, (ack) => {
+ *   if (ack.ok) connectTo(ack.neighbours);
+ * });
+ */
+
+/** A channel id: a lowercase slug, 1–64 characters. */
+export const CHANNEL_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** A rendition name as the multivariant playlist names it (e.g. `360p`), 1–32 characters. */
+export const RENDITION_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
+/** Largest signal data (JSON) the server relays, in bytes. */
+export const MAX_SIGNAL_BYTES = 16 * 1024;
+/** Most swarms one connection may be in at once. */
+export const MAX_SWARMS_PER_SOCKET = 4;
+
+/** `${channel}/${rendition}`, e.g. `demo/360p`. */
+export type SwarmId = string;
+/** A viewer's id in the signaling server: its socket id; changes on every reconnect. */
+export type PeerId = string;
+
+/** The swarm id of a channel and rendition. */
+export function swarmId(channel: string, rendition: string): SwarmId {
+  return `${channel}/${rendition}`;
+}
+
+/** One ICE server, as `RTCIceServer`. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/**
+ * Which ICE candidates a viewer keeps: `none` keeps all; `loopback` keeps only candidates on
+ * loopback addresses (tests and single-machine benchmarks).
+ */
+export type IceCandidateFilter = 'none' | 'loopback';
+
+/** WebRTC settings that the server hands to each viewer on join. */
+export interface IceConfig {
+  /** STUN/TURN servers; empty on a LAN or loopback. */
+  iceServers: IceServer[];
+  candidateFilter: IceCandidateFilter;
+}
+
+/** Why the server refused a request. */
+export type SignalingErrorCode =
+  /** The payload did not validate, or an acknowledgement callback was missing. */
+  | 'bad-request'
+  /** An event name the server does not know. */
+  | 'unknown-event'
+  | 'unknown-channel'
+  | 'channel-disabled'
+  /** The channel plays from the CDN only. */
+  | 'p2p-disabled'
+  /** The sender (or the target of a signal) is not a member of that swarm. */
+  | 'not-in-swarm'
+  /** The connection is already in {@link MAX_SWARMS_PER_SOCKET} swarms. */
+  | 'too-many-swarms'
+  /** Too many requests from this connection are waiting; slow down. */
+  | 'rate-limited'
+  /** The server failed; the request may be retried. */
+  | 'internal';
+
+/** An error as data, sent as the `error` event and inside failed acknowledgements. */
+export interface SignalingErrorInfo {
+  code: SignalingErrorCode;
+  message: string;
+  /** The client event that caused it, when there is one. */
+  event?: string;
+}
+
+/** A failed acknowledgement. */
+export interface FailedAck {
+  ok: false;
+  error: SignalingErrorInfo;
+}
+
+/** Opaque simple-peer signal data: a JSON object of at most {@link MAX_SIGNAL_BYTES}. */
+export type SignalData = Record<string, unknown>;
+
+export interface JoinRequest {
+  channel: string;
+  rendition: string;
+}
+
+export type JoinAck =
+  | {
+      ok: true;
+      /** This connection's id in the swarm (its socket id). */
+      peerId: PeerId;
+      swarm: SwarmId;
+      /** A random sample of other members, at most the channel's `maxNeighbours`. */
+      neighbours: PeerId[];
+      ice: IceConfig;
+    }
+  | FailedAck;
+
+export interface MoreRequest {
+  swarm: SwarmId;
+  /** Peers not to be given (the viewer's current neighbours and ones that failed). */
+  exclude: PeerId[];
+}
+
+export type MoreAck = { ok: true; neighbours: PeerId[] } | FailedAck;
+
+export interface SignalRequest {
+  swarm: SwarmId;
+  to: PeerId;
+  data: SignalData;
+}
+
+export interface RelayedSignal {
+  swarm: SwarmId;
+  from: PeerId;
+  data: SignalData;
+}
+
+export interface LeaveRequest {
+  swarm: SwarmId;
+}
+
+export type LeaveAck = { ok: true } | FailedAck;
+
+/** Events a viewer sends. Requests with an acknowledgement callback always get an answer. */
+export interface ClientToServerEvents {
+  join: (request: JoinRequest, ack: (result: JoinAck) => void) => void;
+  more: (request: MoreRequest, ack: (result: MoreAck) => void) => void;
+  signal: (request: SignalRequest) => void;
+  leave: (request: LeaveRequest, ack?: (result: LeaveAck) => void) => void;
+}
+
+/** Events the server sends. */
+export interface ServerToClientEvents {
+  /** Signal data from another member of a swarm this viewer is in. */
+  signal: (message: RelayedSignal) => void;
+  /** A request failed (bad payload, refused relay); the connection stays open. */
+  error: (error: SignalingErrorInfo) => void;
+}
+
+/** Between server instances (none yet; a cluster adapter would use this). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- socket.io generic slot
+export interface InterServerEvents {}
+
+/** What the server keeps on each socket. */
+export interface SocketData {
+  /** Swarms this connection is in. */
+  swarms: SwarmId[];
+}

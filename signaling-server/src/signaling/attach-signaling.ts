@@ -1,0 +1,109 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { ChannelRegistry } from '../channels/channel-registry.js';
+import type { Logger } from '../logger.js';
+import { bindHandlers, type HandlerMap } from './dispatch.js';
+import type { SignalingConfig, SignalingContext, SignalingServer } from './handlers/handler.js';
+import { joinHandler } from './handlers/join-handler.js';
+import { leaveHandler } from './handlers/leave-handler.js';
+import { moreHandler } from './handlers/more-handler.js';
+import { signalHandler } from './handlers/signal-handler.js';
+import { MAX_SWARMS_PER_SOCKET } from './schemas.js';
+import { SwarmRegistry } from './swarm-registry.js';
+
+export interface AttachSignalingOptions {
+  config: SignalingConfig;
+  logger: Logger;
+  /** Where channels are looked up on join (enabled, p2pEnabled, maxNeighbours). */
+  registry: Pick<ChannelRegistry, 'get'>;
+  /** Uniform in [0, 1), for neighbour sampling. @default Math.random */
+  random?: () => number;
+}
+
+/** Counts for health, metrics and tests. */
+export interface SignalingStats {
+  /** Connected sockets. */
+  sockets: number;
+  /** Swarms with at least one member. */
+  swarms: number;
+  /** Memberships summed over swarms. */
+  members: number;
+}
+
+/** The signaling endpoint mounted on an HTTP server. */
+export interface Signaling {
+  readonly io: SignalingServer;
+  stats(): SignalingStats;
+  /**
+   * Disconnects every socket, refuses new ones and forgets all swarms. Leaves the HTTP
+   * server running (its owner closes it). Safe to call twice.
+   */
+  destroy(): Promise<void>;
+}
+
+const HANDLERS: HandlerMap = {
+  join: joinHandler,
+  more: moreHandler,
+  signal: signalHandler,
+  leave: leaveHandler,
+};
+
+/**
+ * Mounts the socket.io signaling endpoint on an existing HTTP server.
+ *
+ * @example
+ * const signaling = attachSignaling(httpServer, { config, logger, registry });
+ * // on shutdown, before closing httpServer:
+ * await signaling.destroy();
+ */
+export function attachSignaling(
+  httpServer: HttpServer,
+  { config, logger, registry, random }: AttachSignalingOptions,
+): Signaling {
+  const io: SignalingServer = new Server(httpServer, {
+    path: config.signalingPath,
+    maxHttpBufferSize: config.signalingMaxMessageBytes,
+    serveClient: false,
+    // Viewers come from any page that embeds the player; channels restrict origins themselves.
+    cors: { origin: true },
+  });
+  const swarms = new SwarmRegistry(random);
+  const ctx: SignalingContext = {
+    io,
+    swarms,
+    channels: registry,
+    config,
+    logger,
+    maxSwarmsPerSocket: MAX_SWARMS_PER_SOCKET,
+  };
+
+  io.on('connection', (socket) => {
+    socket.data.swarms = [];
+    bindHandlers(ctx, socket, HANDLERS);
+    socket.on('disconnect', (reason) => {
+      const left = swarms.removeAll(socket.id);
+      logger.debug({ peerId: socket.id, reason, left }, 'signaling disconnect');
+    });
+  });
+
+  let destroying: Promise<void> | undefined;
+  return {
+    io,
+    stats: () => {
+      const s = swarms.stats();
+      return { sockets: io.of('/').sockets.size, swarms: s.swarms, members: s.members };
+    },
+    destroy: () => {
+      destroying ??= (async () => {
+        io.engine.opts.allowRequest = (_req, callback) => {
+          callback('server shutting down', false);
+        };
+        io.disconnectSockets(true);
+        await io.of('/').adapter.close();
+        io.engine.close();
+        swarms.clear();
+      })();
+      return destroying;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { JoinAck } from '@meshcast/client/signaling';
+import { joinSchema } from '../schemas.js';
+import { SignalingRequestError } from '../signaling-request-error.js';
+import type { EventHandler } from './handler.js';
+
+type JoinOk = Omit<Extract<JoinAck, { ok: true }>, 'ok'>;
+
+/**
+ * `join`: checks the channel, adds the socket to the swarm and answers with a random sample
+ * of the other members. Joining a swarm twice is harmless and gives a fresh sample.
+ */
+export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = {
+  schema: joinSchema,
+  ack: 'required',
+  async handle(ctx, socket, { channel: channelId, rendition }) {
+    const channel = await ctx.channels.get(channelId);
+    if (!channel) throw new SignalingRequestError('unknown-channel', `no channel '${channelId}'`);
+    if (!channel.enabled) {
+      throw new SignalingRequestError('channel-disabled', `channel '${channelId}' is disabled`);
+    }
+    if (!channel.p2pEnabled) {
+      throw new SignalingRequestError(
+        'p2p-disabled',
+        `channel '${channelId}' plays from the CDN only`,
+      );
+    }
+    // The socket may have gone while the registry answered: never add a dead member.
+    if (!socket.connected) return undefined;
+    const swarm = `${channelId}/${rendition}`;
+    const peerId = socket.id;
+    const mine = ctx.swarms.swarmsOf(peerId);
+    if (!mine.includes(swarm) && mine.length >= ctx.maxSwarmsPerSocket) {
+      throw new SignalingRequestError(
+        'too-many-swarms',
+        `a connection may be in ${ctx.maxSwarmsPerSocket} swarms at most; leave one first`,
+      );
+    }
+    const count = Math.min(channel.maxNeighbours, ctx.config.signalingMaxNeighbours);
+    const neighbours = ctx.swarms.neighbours(swarm, peerId, count);
+    ctx.swarms.add(swarm, peerId);
+    socket.data.swarms = ctx.swarms.swarmsOf(peerId);
+    ctx.logger.debug({ peerId, swarm, neighbours: neighbours.length }, 'signaling join');
+    return {
+      peerId,
+      swarm,
+      neighbours,
+      ice: {
+        iceServers: structuredClone(ctx.config.iceServers),
+        candidateFilter: ctx.config.iceCandidateFilter,
+      },
+    };
+  },
+};

@@ -1,0 +1,23 @@
+import { signalSchema } from '../schemas.js';
+import { SignalingRequestError } from '../signaling-request-error.js';
+import type { EventHandler } from './handler.js';
+
+/**
+ * `signal`: relays opaque signal data to one member of a swarm that the sender is in too.
+ * Addressing by socket id keeps the relay working across server instances with an adapter.
+ */
+export const signalHandler: EventHandler<typeof signalSchema, undefined> = {
+  schema: signalSchema,
+  ack: 'none',
+  handle(ctx, socket, { swarm, to, data }) {
+    const from = socket.id;
+    if (!ctx.swarms.has(swarm, from)) {
+      throw new SignalingRequestError('not-in-swarm', `not a member of '${swarm}'; join first`);
+    }
+    if (to === from || !ctx.swarms.has(swarm, to)) {
+      throw new SignalingRequestError('not-in-swarm', `'${to}' is not a member of '${swarm}'`);
+    }
+    ctx.io.to(to).emit('signal', { swarm, from, data });
+    return undefined;
+  },
+};

@@ -1,0 +1,110 @@
+import { sampleNeighbours } from './neighbour-sample.js';
+
+/** Counts for stats and metrics. */
+export interface SwarmRegistryStats {
+  /** Swarms with at least one member. */
+  swarms: number;
+  /** Memberships summed over swarms (a peer in two swarms counts twice). */
+  members: number;
+  /** Distinct peers in any swarm. */
+  peers: number;
+}
+
+/** Members of one swarm: an array for O(1) random picks, an index for O(1) removal. */
+interface Swarm {
+  members: string[];
+  index: Map<string, number>;
+}
+
+/**
+ * Who is in which swarm, in memory, for one server process. Pure bookkeeping, no I/O: the
+ * socket handlers call it, the unit tests drive it directly with an injected random.
+ */
+export class SwarmRegistry {
+  private readonly swarms = new Map<string, Swarm>();
+  private readonly bySocket = new Map<string, Set<string>>();
+
+  /** @param random uniform in [0, 1). @default Math.random */
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** Adds `peer` to `swarm`; false if it was already a member. */
+  add(swarmId: string, peer: string): boolean {
+    let swarm = this.swarms.get(swarmId);
+    if (!swarm) this.swarms.set(swarmId, (swarm = { members: [], index: new Map() }));
+    if (swarm.index.has(peer)) return false;
+    swarm.index.set(peer, swarm.members.length);
+    swarm.members.push(peer);
+    let mine = this.bySocket.get(peer);
+    if (!mine) this.bySocket.set(peer, (mine = new Set()));
+    mine.add(swarmId);
+    return true;
+  }
+
+  /** Removes `peer` from `swarm`; false if it was not a member. */
+  remove(swarmId: string, peer: string): boolean {
+    const swarm = this.swarms.get(swarmId);
+    const at = swarm?.index.get(peer);
+    if (!swarm || at === undefined) return false;
+    // Swap-remove: move the last member into the hole.
+    const last = swarm.members.pop();
+    if (last !== undefined && last !== peer) {
+      swarm.members[at] = last;
+      swarm.index.set(last, at);
+    }
+    swarm.index.delete(peer);
+    if (swarm.members.length === 0) this.swarms.delete(swarmId);
+    const mine = this.bySocket.get(peer);
+    mine?.delete(swarmId);
+    if (mine?.size === 0) this.bySocket.delete(peer);
+    return true;
+  }
+
+  /** Removes `peer` from every swarm; returns the swarms it left. */
+  removeAll(peer: string): string[] {
+    const left = [...(this.bySocket.get(peer) ?? [])];
+    for (const swarmId of left) this.remove(swarmId, peer);
+    return left;
+  }
+
+  has(swarmId: string, peer: string): boolean {
+    return this.swarms.get(swarmId)?.index.has(peer) ?? false;
+  }
+
+  /** The swarms `peer` is in. */
+  swarmsOf(peer: string): string[] {
+    return [...(this.bySocket.get(peer) ?? [])];
+  }
+
+  size(swarmId: string): number {
+    return this.swarms.get(swarmId)?.members.length ?? 0;
+  }
+
+  /**
+   * Up to `count` random members of `swarm`, never `self` nor any of `exclude`.
+   * @example registry.neighbours('demo/360p', socket.id, 8)
+   */
+  neighbours(
+    swarmId: string,
+    self: string,
+    count: number,
+    exclude: Iterable<string> = [],
+  ): string[] {
+    const swarm = this.swarms.get(swarmId);
+    if (!swarm) return [];
+    const excluded = new Set(exclude);
+    excluded.add(self);
+    return sampleNeighbours(swarm.members, count, excluded, this.random);
+  }
+
+  stats(): SwarmRegistryStats {
+    let members = 0;
+    for (const swarm of this.swarms.values()) members += swarm.members.length;
+    return { swarms: this.swarms.size, members, peers: this.bySocket.size };
+  }
+
+  /** Forgets everyone. */
+  clear(): void {
+    this.swarms.clear();
+    this.bySocket.clear();
+  }
+}
