@@ -1,0 +1,154 @@
+import { chunkSegment, type WireMessage } from './wire.js';
+
+/** The serving side of a peer connection's settings. */
+export interface ServingConfig {
+  /** Inbound requests waiting to be served; a request beyond them is answered `absent`. @default 8 */
+  maxServingQueue: number;
+  /** Bytes buffered on the data channel above which serving waits for it to drain. @default 262144 */
+  highWaterMark: number;
+}
+
+/** What the server needs from its connection. */
+export interface PeerServerLink {
+  /** The bytes of a segment this side holds, or undefined. */
+  provide: (seq: number) => Uint8Array | undefined;
+  send: (message: WireMessage) => void;
+  /** Bytes queued on the data channel, not yet sent. */
+  bufferedAmount: () => number;
+  uploaded: (bytes: number, seq: number) => void;
+}
+
+interface Job {
+  readonly requestId: number;
+  readonly seq: number;
+  cancelled: boolean;
+}
+
+/** How often a server blocked on backpressure looks at the channel's buffer again. */
+const DRAIN_POLL_MS = 5;
+
+/**
+ * Serves a remote's segment requests over one connection: one segment at a time, in request
+ * order, as chunked data messages, never letting more than `highWaterMark` bytes pile up on the
+ * data channel; a cancelled request stops between two chunks.
+ */
+export class PeerServer {
+  private queue: Job[] = [];
+  private current: Job | undefined;
+  private sent = 0;
+  private destroyed = false;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly config: Readonly<ServingConfig>,
+    private readonly link: PeerServerLink,
+  ) {}
+
+  /** Segment bytes sent so far. */
+  get bytesSent(): number {
+    return this.sent;
+  }
+
+  /** Requests queued or being served. */
+  get load(): number {
+    return this.queue.length + (this.current ? 1 : 0);
+  }
+
+  /** Takes a remote request: queues it, or answers `absent` when the queue is full. */
+  request(requestId: number, seq: number): void {
+    if (this.destroyed) return;
+    // A request id still in use is a confused remote; ignore the duplicate.
+    if (
+      this.current?.requestId === requestId ||
+      this.queue.some((j) => j.requestId === requestId)
+    ) {
+      return;
+    }
+    if (this.queue.length >= this.config.maxServingQueue) {
+      this.link.send({ type: 'absent', requestId, seq });
+      return;
+    }
+    this.queue.push({ requestId, seq, cancelled: false });
+    void this.pump();
+  }
+
+  /** Drops a queued request, or stops the one being served after its current chunk. */
+  cancel(requestId: number): void {
+    this.queue = this.queue.filter((j) => j.requestId !== requestId);
+    if (this.current?.requestId === requestId) this.current.cancelled = true;
+  }
+
+  /** Stops serving and releases the drain timer. Safe to call twice. */
+  destroy(): void {
+    this.destroyed = true;
+    this.queue = [];
+    if (this.current) this.current.cancelled = true;
+    clearTimeout(this.drainTimer);
+    this.wake?.();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.current) return;
+    for (let job = this.queue.shift(); job && !this.destroyed; job = this.queue.shift()) {
+      this.current = job;
+      try {
+        await this.serve(job);
+      } finally {
+        this.current = undefined;
+      }
+    }
+  }
+
+  private async serve(job: Job): Promise<void> {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = this.link.provide(job.seq);
+    } catch {
+      bytes = undefined;
+    }
+    const messages = bytes && chunkSegmentOrUndefined(job, bytes);
+    if (!messages) {
+      this.link.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
+      return;
+    }
+    for (const message of messages) {
+      await this.drained();
+      if (job.cancelled) return;
+      this.link.send(message);
+      this.sent += message.chunk.length;
+      this.link.uploaded(message.chunk.length, job.seq);
+    }
+  }
+
+  /** Resolves once the channel buffer is at or below the high-water mark (or on destroy). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.destroyed || this.link.bufferedAmount() <= this.config.highWaterMark) {
+          this.wake = undefined;
+          this.drainTimer = undefined;
+          resolve();
+          return;
+        }
+        this.drainTimer = setTimeout(check, DRAIN_POLL_MS);
+      };
+      this.wake = () => {
+        clearTimeout(this.drainTimer);
+        check();
+      };
+      check();
+    });
+  }
+}
+
+function chunkSegmentOrUndefined(
+  job: Job,
+  bytes: Uint8Array,
+): ReturnType<typeof chunkSegment> | undefined {
+  try {
+    return chunkSegment(job.requestId, job.seq, bytes);
+  } catch {
+    return undefined; // a segment too large for the wire: the remote takes it elsewhere
+  }
+}
