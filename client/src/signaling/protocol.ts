@@ -136,7 +136,8 @@ export interface ClientToServerEvents {
   join: (request: JoinRequest, ack: (result: JoinAck) => void) => void;
   more: (request: MoreRequest, ack: (result: MoreAck) => void) => void;
   signal: (request: SignalRequest) => void;
-  leave: (request: LeaveRequest, ack?: (result: LeaveAck) => void) => void;
+  /** The server also accepts `leave` without a callback (then it does not answer). */
+  leave: (request: LeaveRequest, ack: (result: LeaveAck) => void) => void;
 }
 
 /** Events the server sends. */
