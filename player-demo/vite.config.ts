@@ -1,10 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { nodePolyfills } from 'vite-plugin-node-polyfills';
 
 const page = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 
 /** Multi-page app; the server maps `/` and `/watch/:channel` to these files. */
 export default defineConfig({
+  // simple-peer expects Node's events, buffer, process and global.
+  plugins: [
+    nodePolyfills({
+      include: ['events', 'buffer', 'process', 'stream', 'util'],
+      globals: { Buffer: true, global: true, process: true },
+    }),
+  ],
   resolve: {
     // Pages build against the client's source: one build step, always in sync.
     alias: { '@meshcast/client': page('../client/src/index.ts') },

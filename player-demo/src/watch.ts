@@ -41,7 +41,14 @@ function renderStats(s: PlayerStats): void {
     ['stalls', `${s.stalls} (${fmt.ms(s.stallMs)})`],
     ['startup', fmt.ms(s.startupMs)],
     ['CDN', fmt.mb(s.cdnBytes)],
-    ['P2P', `${fmt.mb(s.p2pBytes)} · ${s.peers} peers`],
+    ['P2P', s.p2pEnabled ? `${fmt.mb(s.p2pBytes)} · ${s.peers} peers` : 'off'],
+    ['upload', fmt.mb(s.uploadBytes)],
+    [
+      'offload',
+      s.p2pBytes + s.cdnBytes > 0
+        ? `${Math.round((100 * s.p2pBytes) / (s.p2pBytes + s.cdnBytes))} %`
+        : '—',
+    ],
   ];
   statsBox.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', k), el('dd', v)]));
 }
@@ -72,7 +79,14 @@ async function main(): Promise<void> {
   }
 
   stage.hidden = false;
-  const player = createPlayer({ video, source: new URL(channel.sourceUrl, location.href).href });
+  // ?p2p=0 plays from the CDN only (comparison runs); so does a channel with P2P off.
+  const p2p = channel.p2pEnabled && new URLSearchParams(location.search).get('p2p') !== '0';
+  const player = createPlayer({
+    video,
+    source: new URL(channel.sourceUrl, location.href).href,
+    channel: channel.id,
+    p2p,
+  });
   window.meshcastPlayer = player;
   player.on('error', (e) => {
     if (e.fatal) showMessage(`Playback problem (${e.type}): ${e.message}`, 'error', false);

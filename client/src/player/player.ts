@@ -1,5 +1,9 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Emitter } from '../core/emitter.js';
+import { Engine, type EngineConfig } from '../core/engine.js';
+import type { PeerOptions } from '../core/peer.js';
+import { HlsBinding } from '../hls/hls-binding.js';
+import { SignalingClient } from '../signaling/signaling-client.js';
 import { PlaybackMonitor, type PlaybackQoe } from './playback-monitor.js';
 
 /** Options of {@link createPlayer}. */
@@ -14,6 +18,19 @@ export interface PlayerOptions {
   autoplay?: boolean;
   /** Extra hls.js config, merged over meshcast's. @default {} */
   hlsConfig?: Partial<HlsConfig>;
+  /**
+   * Channel id: viewers of the same channel and rendition share segments. Without it the
+   * player plays from the CDN only. @default undefined
+   */
+  channel?: string;
+  /** Exchange segments with other viewers. @default true */
+  p2p?: boolean;
+  /** Origin of the meshcast server (signaling). @default the page's origin */
+  serverUrl?: string;
+  /** P2P engine settings. @default DEFAULT_ENGINE_CONFIG */
+  engine?: Partial<EngineConfig>;
+  /** WebRTC implementation (Node only). @default the browser's */
+  wrtc?: PeerOptions['wrtc'];
 }
 
 /** A snapshot of the player's figures. Names only grow; these stay. */
@@ -33,11 +50,15 @@ export interface PlayerStats extends PlaybackQoe {
   bitrate: number | undefined;
   /** Rendition switches after the first. */
   switches: number;
+  /** Whether segments are shared with peers. */
+  p2pEnabled: boolean;
+  /** Bytes of peer transfers that were cancelled or failed. */
+  wastedBytes: number;
 }
 
 /** Errors are data, as in hls.js: a type, a human message, and whether playback stopped. */
 export interface PlayerError {
-  type: 'network' | 'media' | 'unsupported' | 'other';
+  type: 'network' | 'media' | 'unsupported' | 'p2p' | 'other';
   message: string;
   fatal: boolean;
 }
@@ -73,6 +94,9 @@ export function createPlayer(options: PlayerOptions): MeshcastPlayer {
 class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
   readonly video: HTMLVideoElement;
   private readonly hls: Hls | undefined;
+  private readonly engine: Engine | undefined;
+  private readonly signaling: SignalingClient | undefined;
+  private readonly binding: HlsBinding | undefined;
   private readonly monitor: PlaybackMonitor;
   private cdnBytes = 0;
   private switches = -1;
@@ -102,10 +126,33 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
       });
       return;
     }
-    const hls = new Hls({ lowLatencyMode: false, ...options.hlsConfig });
+    const p2p = (options.p2p ?? true) && options.channel !== undefined;
+    if (p2p && options.channel !== undefined) {
+      this.signaling = new SignalingClient({ url: options.serverUrl });
+      this.engine = new Engine({
+        channel: options.channel,
+        signaling: this.signaling,
+        ...(options.engine && { config: options.engine }),
+        ...(options.wrtc && { wrtc: options.wrtc }),
+      });
+      this.engine.on('p2pUnavailable', (_rendition, code, message) => {
+        this.emit('error', {
+          type: 'p2p',
+          message: `P2P unavailable (${code}): ${message}`,
+          fatal: false,
+        });
+      });
+      this.binding = new HlsBinding(this.engine);
+    }
+    const hls = new Hls({
+      lowLatencyMode: false,
+      ...options.hlsConfig,
+      ...(this.binding && { fLoader: this.binding.fragmentLoader }),
+    });
     this.hls = hls;
+    this.binding?.attach(hls, video);
     hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
-      this.cdnBytes += data.frag.stats.loaded;
+      if (!this.engine) this.cdnBytes += data.frag.stats.loaded;
     });
     hls.on(Hls.Events.LEVEL_SWITCHED, () => {
       this.switches++;
@@ -147,12 +194,15 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     const hls = this.hls;
     const level = hls && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel] : undefined;
     const latency = hls?.latency;
+    const e = this.engine?.stats();
     return {
       ...this.monitor.qoe(),
-      p2pBytes: 0,
-      cdnBytes: this.cdnBytes,
-      uploadBytes: 0,
-      peers: 0,
+      p2pBytes: e?.p2pBytes ?? 0,
+      cdnBytes: e?.cdnBytes ?? this.cdnBytes,
+      uploadBytes: e?.uploadBytes ?? 0,
+      wastedBytes: e?.wastedBytes ?? 0,
+      peers: e?.peers ?? 0,
+      p2pEnabled: this.engine?.p2pEnabled ?? false,
       latencySec: latency !== undefined && latency > 0 ? latency : undefined,
       rendition: level ? level.name || `${level.height}p` : undefined,
       bitrate: level?.bitrate,
@@ -164,7 +214,10 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     if (this.destroyed) return;
     this.destroyed = true;
     this.monitor.destroy();
+    this.binding?.destroy();
     this.hls?.destroy();
+    this.engine?.destroy();
+    this.signaling?.destroy();
     this.removeAllListeners();
   }
 }

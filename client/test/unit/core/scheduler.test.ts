@@ -220,7 +220,7 @@ describe('schedule', () => {
           const i = input({ segments, peers });
           const actions = schedule(i, config);
           expect(schedule(i, config)).toEqual(actions);
-          const perPeer = new Map(peers.map((p) => [p.id, p.pending]));
+          const perPeer = new Map<string, number>(peers.map((p) => [p.id, p.pending]));
           const cdnBefore = segments.filter((s) => s.status === 'cdn').length;
           let cdn = 0;
           const started = new Set<number>();

@@ -1,0 +1,411 @@
+import createDebug from 'debug';
+import type { CdnLoader } from './cdn-loader.js';
+import type { Peer } from './peer.js';
+import {
+  schedule,
+  type PlaybackState,
+  type SchedulerAction,
+  type SchedulerConfig,
+  type SegmentState,
+} from './scheduler.js';
+import { SegmentStore, type SegmentSource, type SegmentStoreConfig } from './segment-store.js';
+import type { Swarm } from './swarm.js';
+
+const debug = createDebug('meshcast:session');
+
+/** A media segment as the playlist lists it. */
+export interface SegmentInfo {
+  /** Media sequence number. */
+  seq: number;
+  /** Absolute URL on the CDN. */
+  url: string;
+  /** Start in the player's media timeline, seconds. */
+  start: number;
+  duration: number;
+}
+
+/** A loaded segment and the timing of the transfer that brought it (for ABR). */
+export interface LoadedSegment {
+  seq: number;
+  bytes: Uint8Array;
+  source: SegmentSource;
+  /** Transfer start, first byte and end, on the engine clock (ms). */
+  timing: { start: number; first: number; end: number };
+}
+
+/** Traffic counters of one session, all in segment bytes. */
+export interface TrafficCounters {
+  p2pBytes: number;
+  cdnBytes: number;
+  uploadBytes: number;
+  /** Bytes of cancelled or failed peer transfers. */
+  wastedBytes: number;
+  p2pSegments: number;
+  cdnSegments: number;
+}
+
+interface Waiter {
+  resolve: (s: LoadedSegment) => void;
+  reject: (e: Error) => void;
+}
+
+interface Runtime {
+  state: SegmentState;
+  info?: SegmentInfo;
+  abort?: AbortController;
+  waiters: Waiter[];
+  timing?: LoadedSegment['timing'];
+  /** No new CDN attempt before this time (after a failure). */
+  retryAfter?: number;
+}
+
+export interface RenditionSessionOptions {
+  rendition: string;
+  cdn: CdnLoader;
+  scheduler: SchedulerConfig;
+  store?: Partial<SegmentStoreConfig>;
+  now: () => number;
+  counters: TrafficCounters;
+  /** Announced segments past our playlist's edge that we may fetch from peers. @default 3 */
+  aheadOfPlaylist?: number;
+}
+
+/**
+ * Everything about one rendition: its segment store, the state of each segment in the
+ * window, and (when P2P is on) its swarm. Runs the scheduler on every change and applies its
+ * decisions: CDN loads, peer requests, cancellations.
+ */
+export class RenditionSession {
+  readonly rendition: string;
+  readonly store: SegmentStore;
+  private swarm: Swarm | undefined;
+  private readonly segments = new Map<number, Runtime>();
+  private playback: PlaybackState = { position: 0, rate: 0 };
+  private started = false;
+  /** The first segment the player asked for; nothing before it is fetched. */
+  private wantedFrom: number | undefined;
+  private lastListed = -1;
+  private avgBytes: number | undefined;
+  private cdnRtt: number | undefined;
+  private cdnRate: number | undefined;
+  private scheduled = false;
+  private destroyed = false;
+
+  constructor(private readonly o: RenditionSessionOptions) {
+    this.rendition = o.rendition;
+    this.store = new SegmentStore(o.store);
+  }
+
+  /** Open peer connections in this rendition's swarm. */
+  get peerCount(): number {
+    return this.swarm?.connectedPeers().length ?? 0;
+  }
+
+  /** Our id in the swarm, once joined. */
+  get peerId(): string | undefined {
+    return this.swarm?.peerId;
+  }
+
+  attachSwarm(swarm: Swarm): void {
+    this.swarm = swarm;
+    this.store.on('added', (seq) => {
+      swarm.announce([seq], []);
+    });
+    this.store.on('evicted', (seqs) => {
+      swarm.announce([], seqs);
+    });
+    swarm.on('have', (peer) => {
+      this.onPeerHave(peer);
+    });
+    swarm.on('peerConnected', () => {
+      this.kick();
+    });
+    swarm.on('peerClosed', () => {
+      this.kick();
+    });
+  }
+
+  /** The playlist as last loaded. */
+  updatePlaylist(infos: readonly SegmentInfo[]): void {
+    const now = this.o.now();
+    for (const info of infos) {
+      const rt = this.runtime(info.seq, now);
+      rt.info = info;
+      rt.state = { ...rt.state, start: info.start };
+      this.lastListed = Math.max(this.lastListed, info.seq);
+    }
+    this.kick();
+  }
+
+  setPlayback(playback: PlaybackState, started: boolean): void {
+    this.playback = playback;
+    this.started = started;
+    const current = this.currentSeq();
+    if (current !== undefined) {
+      this.store.setPlayhead(current);
+      for (const [seq, rt] of this.segments) {
+        if (seq < current - 3 && rt.waiters.length === 0) {
+          rt.abort?.abort();
+          this.segments.delete(seq);
+        }
+      }
+    }
+    this.kick();
+  }
+
+  /** The player wants this segment: resolves from the store, a transfer, or a new fetch. */
+  load(info: SegmentInfo, signal?: AbortSignal): Promise<LoadedSegment> {
+    const now = this.o.now();
+    const rt = this.runtime(info.seq, now);
+    rt.info = info;
+    rt.state = { ...rt.state, start: info.start };
+    this.wantedFrom = Math.min(this.wantedFrom ?? info.seq, info.seq);
+    const held = this.store.get(info.seq);
+    if (held) return Promise.resolve(this.loaded(info.seq, held.bytes, held.source, rt));
+    return new Promise<LoadedSegment>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      rt.waiters.push(waiter);
+      signal?.addEventListener('abort', () => {
+        rt.waiters = rt.waiters.filter((w) => w !== waiter);
+        reject(new Error('aborted'));
+      });
+      this.kick();
+    });
+  }
+
+  /** Runs the scheduler soon (coalesced); also called by the engine's tick. */
+  kick(): void {
+    if (this.scheduled || this.destroyed) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.run();
+    });
+  }
+
+  private run(): void {
+    if (this.destroyed || this.wantedFrom === undefined) return;
+    const now = this.o.now();
+    const peers = this.swarm?.connectedPeers() ?? [];
+    const current = this.currentSeq() ?? this.wantedFrom;
+    const from = Math.max(this.wantedFrom, current);
+    const window: SegmentState[] = [];
+    for (const [seq, rt] of [...this.segments].sort((a, b) => a[0] - b[0])) {
+      if (seq < from && rt.waiters.length === 0) continue;
+      if (rt.state.status === 'held') {
+        if (this.store.has(seq)) continue;
+        rt.state = { ...rt.state, status: 'missing' }; // evicted, and wanted again
+      }
+      if (rt.info === undefined && seq > this.lastListed + (this.o.aheadOfPlaylist ?? 3)) continue;
+      if (rt.retryAfter !== undefined && now < rt.retryAfter) continue;
+      window.push(rt.state);
+    }
+    if (window.length === 0) return;
+    const actions = schedule(
+      {
+        now,
+        selfId: this.swarm?.peerId ?? 'self',
+        segments: window,
+        peers: peers.map((p) => ({
+          id: p.id,
+          has: p.remoteHave,
+          pending: p.pendingRequests,
+          ...(p.throughput() !== undefined && { throughput: p.throughput() }),
+        })),
+        playback: this.effectivePlayback(),
+        cdn: {
+          ...(this.cdnRtt !== undefined && { rttMs: this.cdnRtt }),
+          ...(this.cdnRate !== undefined && { throughput: this.cdnRate }),
+        },
+        ...(this.avgBytes !== undefined && { segmentBytes: this.avgBytes }),
+      },
+      this.o.scheduler,
+    );
+    for (const a of actions) this.apply(a, peers);
+  }
+
+  /** Before the first frame, the first wanted segment is due now and the rest follow. */
+  private effectivePlayback(): PlaybackState {
+    if (this.started) return this.playback;
+    const first = this.wantedFrom === undefined ? undefined : this.segments.get(this.wantedFrom);
+    const start = first?.info?.start ?? this.playback.position;
+    return { position: start, rate: 1 };
+  }
+
+  private apply(a: SchedulerAction, peers: readonly Peer[]): void {
+    const rt = this.segments.get(a.seq);
+    if (!rt) return;
+    if (a.type === 'cancel') {
+      const t = rt.state.transfer;
+      debug('%s cancel %d from %s (%s)', this.rendition, a.seq, t?.peerId, a.reason);
+      this.o.counters.wastedBytes += t?.received ?? 0;
+      const excluded = new Set(rt.state.excludedPeers ?? []);
+      if (t?.peerId) excluded.add(t.peerId);
+      rt.abort?.abort();
+      rt.abort = undefined;
+      rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers: excluded };
+      return;
+    }
+    if (a.type === 'cdn') this.fetchCdn(rt, a.reason);
+    else {
+      const peer = peers.find((p) => p.id === a.peerId);
+      if (peer) this.fetchPeer(rt, peer);
+    }
+  }
+
+  private fetchCdn(rt: Runtime, reason: string): void {
+    const info = rt.info;
+    if (!info) return;
+    const abort = new AbortController();
+    const startedAt = this.o.now();
+    rt.abort = abort;
+    rt.state = {
+      ...rt.state,
+      status: 'cdn',
+      transfer: { startedAt, lastProgressAt: startedAt, received: 0 },
+    };
+    debug('%s cdn %d (%s)', this.rendition, info.seq, reason);
+    this.o.cdn.load(info.url, { signal: abort.signal }).then(
+      (r) => {
+        if (abort.signal.aborted || this.destroyed) return;
+        // The loader's clock is performance.now, like ours in browsers; use its intervals.
+        const first = startedAt + (r.firstByteAt - r.startedAt);
+        const end = startedAt + (r.finishedAt - r.startedAt);
+        this.cdnRtt = ewma(this.cdnRtt, first - startedAt);
+        if (end > first) this.cdnRate = ewma(this.cdnRate, r.bytes.length / (end - first));
+        this.o.counters.cdnBytes += r.bytes.length;
+        this.o.counters.cdnSegments++;
+        rt.timing = { start: startedAt, first, end };
+        this.complete(rt, r.bytes, 'cdn');
+      },
+      (err: unknown) => {
+        if (abort.signal.aborted || this.destroyed) return;
+        debug('%s cdn %d failed: %s', this.rendition, info.seq, String(err));
+        rt.abort = undefined;
+        rt.retryAfter = this.o.now() + 500;
+        rt.state = { ...rt.state, status: 'missing', transfer: undefined };
+        this.kick();
+      },
+    );
+  }
+
+  private fetchPeer(rt: Runtime, peer: Peer): void {
+    const seq = rt.state.seq;
+    const abort = new AbortController();
+    const startedAt = this.o.now();
+    let first: number | undefined;
+    rt.abort = abort;
+    const transfer = { peerId: peer.id, startedAt, lastProgressAt: startedAt, received: 0 };
+    rt.state = { ...rt.state, status: 'peer', transfer };
+    debug('%s peer %d from %s', this.rendition, seq, peer.id);
+    peer
+      .request(seq, {
+        signal: abort.signal,
+        onProgress: (received, total) => {
+          const now = this.o.now();
+          first ??= now;
+          if (rt.abort === abort) {
+            rt.state = {
+              ...rt.state,
+              transfer: { ...transfer, lastProgressAt: now, received, total },
+            };
+          }
+        },
+      })
+      .then(
+        (bytes) => {
+          if (abort.signal.aborted || this.destroyed) return;
+          const end = this.o.now();
+          this.o.counters.p2pBytes += bytes.length;
+          this.o.counters.p2pSegments++;
+          rt.timing = { start: startedAt, first: first ?? end, end };
+          this.complete(rt, bytes, 'p2p');
+        },
+        (err: unknown) => {
+          if (abort.signal.aborted || this.destroyed) return;
+          debug('%s peer %d from %s failed: %s', this.rendition, seq, peer.id, String(err));
+          this.o.counters.wastedBytes += rt.state.transfer?.received ?? 0;
+          rt.abort = undefined;
+          rt.state = {
+            ...rt.state,
+            status: 'missing',
+            transfer: undefined,
+            excludedPeers: new Set([...(rt.state.excludedPeers ?? []), peer.id]),
+          };
+          this.kick();
+        },
+      );
+  }
+
+  private complete(rt: Runtime, bytes: Uint8Array, source: SegmentSource): void {
+    const seq = rt.state.seq;
+    rt.abort = undefined;
+    rt.state = { ...rt.state, status: 'held', transfer: undefined };
+    this.avgBytes = ewma(this.avgBytes, bytes.length);
+    this.store.put(seq, bytes, source);
+    const waiters = rt.waiters;
+    rt.waiters = [];
+    for (const w of waiters) w.resolve(this.loaded(seq, bytes, source, rt));
+    this.kick();
+  }
+
+  private loaded(
+    seq: number,
+    bytes: Uint8Array,
+    source: SegmentSource,
+    rt: Runtime,
+  ): LoadedSegment {
+    const now = this.o.now();
+    return { seq, bytes, source, timing: rt.timing ?? { start: now, first: now, end: now } };
+  }
+
+  private onPeerHave(peer: Peer): void {
+    const now = this.o.now();
+    if (this.wantedFrom === undefined) return;
+    for (const seq of peer.remoteHave) {
+      if (seq >= this.wantedFrom && seq <= this.lastListed + (this.o.aheadOfPlaylist ?? 3)) {
+        this.runtime(seq, now);
+      }
+    }
+    this.kick();
+  }
+
+  private runtime(seq: number, now: number): Runtime {
+    let rt = this.segments.get(seq);
+    if (!rt) {
+      const held = this.store.has(seq);
+      rt = { state: { seq, status: held ? 'held' : 'missing', knownAt: now }, waiters: [] };
+      this.segments.set(seq, rt);
+    }
+    return rt;
+  }
+
+  /** The segment under the playhead, from the playlist's start times. */
+  private currentSeq(): number | undefined {
+    if (!this.started) return undefined;
+    let best: number | undefined;
+    for (const [seq, rt] of this.segments) {
+      const start = rt.info?.start;
+      if (start !== undefined && start <= this.playback.position + 0.05) {
+        if (best === undefined || seq > best) best = seq;
+      }
+    }
+    return best;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const rt of this.segments.values()) {
+      rt.abort?.abort();
+      for (const w of rt.waiters) w.reject(new Error('session destroyed'));
+    }
+    this.segments.clear();
+    this.swarm?.destroy();
+    this.store.destroy();
+  }
+}
+
+function ewma(prev: number | undefined, sample: number, weight = 0.3): number {
+  return prev === undefined ? sample : prev * (1 - weight) + sample * weight;
+}

@@ -1,0 +1,274 @@
+import createDebug from 'debug';
+import type { IceConfig, RelayedSignal } from '../signaling/protocol.js';
+import type { JoinResult, RejoinOutcome } from '../signaling/signaling-client.js';
+import { Emitter } from './emitter.js';
+import { Peer, type PeerConfig, type PeerOptions } from './peer.js';
+
+const debug = createDebug('meshcast:swarm');
+
+/** What a swarm needs from the signaling connection ({@link SignalingClient} provides it). */
+export interface SwarmSignaling {
+  /** Rejects with an error carrying a `code` when the server refuses. */
+  join(channel: string, rendition: string): Promise<JoinResult>;
+  more(swarm: string, exclude: string[]): Promise<string[]>;
+  signal(swarm: string, to: string, data: Record<string, unknown>): unknown;
+  leave(swarm: string): Promise<void>;
+  on(event: 'signal', listener: (message: RelayedSignal) => void): unknown;
+  on(event: 'reconnect', listener: (outcomes: RejoinOutcome[]) => void): unknown;
+  off(event: 'signal', listener: (message: RelayedSignal) => void): unknown;
+  off(event: 'reconnect', listener: (outcomes: RejoinOutcome[]) => void): unknown;
+}
+
+/** Settings of a {@link Swarm}. */
+export interface SwarmConfig {
+  /** Most peer connections (open or opening). @default 8 */
+  maxPeers: number;
+  /** Below this many connections the swarm asks the server for more neighbours. @default 4 */
+  minPeers: number;
+  /** Period of upkeep: asking for neighbours, replacing the worst partner, ms. @default 5000 */
+  upkeepMs: number;
+  /** A full swarm drops its worst partner (fewest bytes both ways) this often, ms. @default 30000 */
+  replaceWorstMs: number;
+  /** A connection that is not open after this long is dropped, ms. @default 10000 */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_SWARM_CONFIG: SwarmConfig = {
+  maxPeers: 8,
+  minPeers: 4,
+  upkeepMs: 5000,
+  replaceWorstMs: 30_000,
+  connectTimeoutMs: 10_000,
+};
+
+export interface SwarmEvents {
+  /** A neighbour's data channel opened. */
+  peerConnected: (peer: Peer) => void;
+  /** A neighbour left or failed. */
+  peerClosed: (peer: Peer) => void;
+  /** A neighbour's buffer map changed. */
+  have: (peer: Peer) => void;
+  /** The swarm could not be joined (channel unknown, disabled, P2P off...). */
+  joinFailed: (code: string, message: string) => void;
+  /** Joined (again, after a reconnect): our id in the swarm. */
+  joined: (peerId: string) => void;
+}
+
+export interface SwarmOptions {
+  channel: string;
+  rendition: string;
+  signaling: SwarmSignaling;
+  config?: Partial<SwarmConfig>;
+  peerConfig?: Partial<PeerConfig>;
+  /** The WebRTC implementation for Node. @default the browser's */
+  wrtc?: PeerOptions['wrtc'];
+  /** Bytes we hold, to serve neighbours. */
+  provide: (seq: number) => Uint8Array | undefined;
+  /** Our current buffer map, sent to each neighbour on connect. */
+  haveMap: () => number[];
+  /** Counted when bytes go to a neighbour. */
+  onUpload?: (bytes: number) => void;
+}
+
+/**
+ * The peer set of one swarm (channel + rendition): joins through signaling, connects to the
+ * neighbours it is given (the joiner initiates), accepts connections from others up to
+ * `maxPeers`, keeps at least `minPeers` by asking for more, and now and then replaces the
+ * partner that exchanged the fewest bytes.
+ */
+export class Swarm extends Emitter<SwarmEvents> {
+  readonly channel: string;
+  readonly rendition: string;
+  readonly id: string;
+  private readonly config: SwarmConfig;
+  private readonly peers = new Map<string, Peer>();
+  private readonly failed = new Set<string>();
+  /** Remote ids we made the offer to (for glare resolution). */
+  private readonly initiated = new Set<string>();
+  private readonly onSignal = (m: RelayedSignal): void => {
+    this.handleSignal(m);
+  };
+  private readonly onReconnect = (outcomes: RejoinOutcome[]): void => {
+    const mine = outcomes.find((o) => o.swarm === this.id);
+    if (mine?.ok) this.onJoined(mine.result.peerId, mine.result.ice, mine.result.neighbours);
+  };
+  private ice: IceConfig = { iceServers: [], candidateFilter: 'none' };
+  private selfId: string | undefined;
+  private upkeepTimer: ReturnType<typeof setInterval> | undefined;
+  private lastReplaceAt = Date.now();
+  private destroyed = false;
+
+  constructor(private readonly options: SwarmOptions) {
+    super();
+    this.channel = options.channel;
+    this.rendition = options.rendition;
+    this.id = `${options.channel}/${options.rendition}`;
+    this.config = { ...DEFAULT_SWARM_CONFIG, ...options.config };
+    if (!(this.config.maxPeers >= 1 && this.config.minPeers <= this.config.maxPeers)) {
+      throw new RangeError('swarm config: need 1 <= maxPeers and minPeers <= maxPeers');
+    }
+    options.signaling.on('signal', this.onSignal);
+    options.signaling.on('reconnect', this.onReconnect);
+  }
+
+  /** Our peer id in the swarm, once joined. */
+  get peerId(): string | undefined {
+    return this.selfId;
+  }
+
+  /** Neighbours whose data channel is open. */
+  connectedPeers(): Peer[] {
+    return [...this.peers.values()].filter((p) => p.connected);
+  }
+
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** Joins the swarm and connects to the neighbours the server gives. */
+  async start(): Promise<void> {
+    let joined: JoinResult;
+    try {
+      joined = await this.options.signaling.join(this.channel, this.rendition);
+    } catch (err) {
+      if (this.destroyed) return;
+      const code = (err as { code?: unknown }).code;
+      debug('join %s failed: %s', this.id, String(err));
+      this.emit('joinFailed', typeof code === 'string' ? code : 'error', (err as Error).message);
+      return;
+    }
+    if (this.destroyed) return;
+    this.onJoined(joined.peerId, joined.ice, joined.neighbours);
+    this.upkeepTimer ??= setInterval(() => {
+      void this.upkeep();
+    }, this.config.upkeepMs);
+  }
+
+  /** After a signaling reconnect: our id changed; old connections stay if they are open. */
+  onJoined(peerId: string, ice: IceConfig, neighbours: string[]): void {
+    this.selfId = peerId;
+    this.ice = ice;
+    this.emit('joined', peerId);
+    for (const id of neighbours) this.connect(id, true);
+  }
+
+  /** Sends a buffer-map change to every open neighbour. */
+  announce(added: number[], removed: number[]): void {
+    for (const p of this.connectedPeers()) p.sendHaveDelta(added, removed);
+  }
+
+  private connect(remoteId: string, initiator: boolean): Peer | undefined {
+    if (this.destroyed || remoteId === this.selfId || this.peers.has(remoteId)) return undefined;
+    if (this.peers.size >= this.config.maxPeers) return undefined;
+    const peer = new Peer({
+      id: remoteId,
+      initiator,
+      config: { connectTimeoutMs: this.config.connectTimeoutMs, ...this.options.peerConfig },
+      iceServers: this.ice.iceServers,
+      candidateFilter: this.ice.candidateFilter,
+      ...(this.options.wrtc && { wrtc: this.options.wrtc }),
+      provide: this.options.provide,
+    });
+    this.peers.set(remoteId, peer);
+    if (initiator) this.initiated.add(remoteId);
+    else this.initiated.delete(remoteId);
+    peer.on('signal', (data) => {
+      this.options.signaling.signal(this.id, remoteId, data as Record<string, unknown>);
+    });
+    let opened = false;
+    peer.on('connect', () => {
+      opened = true;
+      debug('%s connected to %s', this.id, remoteId);
+      peer.sendHaveMap(this.options.haveMap());
+      this.emit('peerConnected', peer);
+    });
+    peer.on('have', () => {
+      this.emit('have', peer);
+    });
+    peer.on('uploaded', (bytes) => {
+      this.options.onUpload?.(bytes);
+    });
+    peer.on('error', (err) => {
+      debug('%s peer %s error: %s', this.id, remoteId, err.message);
+    });
+    peer.on('protocolError', () => {
+      this.failed.add(remoteId);
+    });
+    peer.on('close', () => {
+      if (this.peers.get(remoteId) === peer) {
+        this.peers.delete(remoteId);
+        this.initiated.delete(remoteId);
+      }
+      if (!opened) this.failed.add(remoteId);
+      this.emit('peerClosed', peer);
+    });
+    return peer;
+  }
+
+  private handleSignal(m: RelayedSignal): void {
+    if (m.swarm !== this.id || this.destroyed) return;
+    let peer = this.peers.get(m.from);
+    if (peer && !peer.connected && this.initiated.has(m.from) && m.data.type === 'offer') {
+      // Both sides offered at once (glare): the lower id keeps its offer, the other answers.
+      if ((this.selfId ?? '') < m.from) return;
+      this.peers.delete(m.from);
+      peer.destroy();
+      peer = undefined;
+    }
+    peer ??= this.connect(m.from, false);
+    peer?.signal(m.data);
+  }
+
+  private async upkeep(): Promise<void> {
+    if (this.destroyed || this.selfId === undefined) return;
+    const now = Date.now();
+    if (
+      this.peers.size >= this.config.maxPeers &&
+      now - this.lastReplaceAt >= this.config.replaceWorstMs
+    ) {
+      this.lastReplaceAt = now;
+      const worst = this.connectedPeers().sort(
+        (a, b) => a.bytesReceived + a.bytesSent - (b.bytesReceived + b.bytesSent),
+      )[0];
+      if (worst) {
+        debug('%s replaces its worst partner %s', this.id, worst.id);
+        this.failed.add(worst.id);
+        worst.destroy();
+      }
+    }
+    if (this.peers.size >= this.config.minPeers) return;
+    const exclude = [...this.peers.keys(), ...this.failed];
+    let neighbours: string[];
+    try {
+      neighbours = await this.options.signaling.more(this.id, exclude);
+    } catch (err) {
+      debug('%s more failed: %s', this.id, String(err));
+      return;
+    }
+    // Destroyed while waiting for the server?
+    if (this.isDestroyed()) return;
+    for (const id of neighbours) this.connect(id, true);
+    if (neighbours.length === 0) this.failed.clear(); // give old partners another chance
+  }
+
+  private isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Leaves the swarm and closes every connection; safe to call twice. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearInterval(this.upkeepTimer);
+    this.options.signaling.off('signal', this.onSignal);
+    this.options.signaling.off('reconnect', this.onReconnect);
+    for (const p of this.peers.values()) p.destroy();
+    this.peers.clear();
+    if (this.selfId !== undefined) {
+      this.options.signaling.leave(this.id).catch((err: unknown) => {
+        debug('%s leave failed: %s', this.id, String(err));
+      });
+    }
+    this.removeAllListeners();
+  }
+}
