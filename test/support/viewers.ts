@@ -1,0 +1,75 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { newViewerContext } from './chromium.js';
+
+/** The figures a viewer's page reports through `window.meshcastPlayer.stats()`. */
+export interface ViewerStats {
+  p2pBytes: number;
+  cdnBytes: number;
+  uploadBytes: number;
+  wastedBytes: number;
+  peers: number;
+  stalls: number;
+  stallMs: number;
+  playMs: number;
+  startupMs: number | undefined;
+  latencySec: number | undefined;
+  rendition: string | undefined;
+  currentTime: number;
+}
+
+/** One watch page in its own browser context (its own WebRTC stack and storage). */
+export interface Viewer {
+  readonly page: Page;
+  readonly errors: string[];
+  stats(): Promise<ViewerStats>;
+  close(): Promise<void>;
+}
+
+/** Opens a viewer on `url` and waits until its player exists. */
+export async function openViewer(browser: Browser, url: string): Promise<Viewer> {
+  const context: BrowserContext = await newViewerContext(browser);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.meshcastPlayer !== undefined, null, { timeout: 20_000 });
+  return {
+    page,
+    errors,
+    stats: () =>
+      page.evaluate(() => {
+        const s = window.meshcastPlayer!.stats();
+        const currentTime = document.querySelector('video')?.currentTime ?? 0;
+        return { ...s, currentTime };
+      }),
+    close: () => context.close(),
+  };
+}
+
+/** Waits until every viewer shows a first frame. */
+export async function waitForPlayback(
+  viewers: readonly Viewer[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await Promise.all(
+    viewers.map((v) =>
+      v.page.waitForFunction(() => window.meshcastPlayer?.stats().startupMs !== undefined, null, {
+        timeout: timeoutMs,
+      }),
+    ),
+  );
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Per-viewer differences of the counters between two snapshots. */
+export function delta(before: ViewerStats, after: ViewerStats) {
+  return {
+    p2pBytes: after.p2pBytes - before.p2pBytes,
+    cdnBytes: after.cdnBytes - before.cdnBytes,
+    uploadBytes: after.uploadBytes - before.uploadBytes,
+    stalls: after.stalls - before.stalls,
+    stallMs: after.stallMs - before.stallMs,
+    mediaSec: after.currentTime - before.currentTime,
+  };
+}
