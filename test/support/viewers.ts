@@ -1,5 +1,13 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { MeshcastPlayer } from '../../client/src/index.js';
 import { newViewerContext } from './chromium.js';
+
+declare global {
+  interface Window {
+    /** Set by the watch page. */
+    meshcastPlayer?: MeshcastPlayer;
+  }
+}
 
 /** The figures a viewer's page reports through `window.meshcastPlayer.stats()`. */
 export interface ViewerStats {

@@ -45,7 +45,7 @@ async function run(
   const before = await Promise.all(viewers.map((v) => v.stats()));
   await sleep(MEASURE_MS);
   const after = await Promise.all(viewers.map((v) => v.stats()));
-  const deltas = before.map((b, i) => delta(b, after[i] as ViewerStats));
+  const deltas = before.map((b, i) => delta(b, after[i]!));
   return { viewers, deltas };
 }
 
@@ -84,7 +84,7 @@ describe('P2P swarm of 6 viewers on the demo channel', () => {
     for (const v of viewers) expect(v.errors).toEqual([]);
 
     // All but one leave: the last keeps playing from the CDN without a stall.
-    const last = viewers[VIEWERS - 1] as Viewer;
+    const last = viewers[VIEWERS - 1]!;
     await Promise.all(viewers.slice(0, -1).map((v) => v.close()));
     const alone0 = await last.stats();
     await sleep(20_000);
