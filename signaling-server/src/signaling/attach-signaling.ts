@@ -98,7 +98,7 @@ export function attachSignaling(
         io.engine.opts.allowRequest = (_req, callback) => {
           callback('server shutting down', false);
         };
-        io.disconnectSockets(true);
+        io.local.disconnectSockets(true);
         await io.of('/').adapter.close();
         io.engine.close();
         swarms.clear();
