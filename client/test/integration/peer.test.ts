@@ -21,6 +21,11 @@ function segment(n: number): Uint8Array {
   return out;
 }
 
+/** Byte-exact comparison (vitest's deep equality is slow on large typed arrays). */
+function sameBytes(actual: Uint8Array, expected: Uint8Array): boolean {
+  return Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(expected);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const cleanups: (() => void)[] = [];
@@ -145,7 +150,7 @@ describe('Peer over real WebRTC (node-datachannel, loopback)', () => {
     const progress: [number, number][] = [];
     expect(a.throughput()).toBeUndefined();
     const bytes = await a.request(0, { onProgress: (r, t) => progress.push([r, t]) });
-    expect(bytes).toEqual(SEG0);
+    expect(sameBytes(bytes, SEG0)).toBe(true);
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.at(-1)).toEqual([SEG0.length, SEG0.length]);
     expect(a.bytesReceived).toBe(SEG0.length);
@@ -277,8 +282,8 @@ describe('Peer over real WebRTC (node-datachannel, loopback)', () => {
     relaySignals(a, b);
     await Promise.all([connected(a), connected(b)]);
     const [fromB, fromA] = await Promise.all([a.request(11), b.request(10)]);
-    expect(fromB).toEqual(segB);
-    expect(fromA).toEqual(segA);
+    expect(sameBytes(fromB, segB)).toBe(true);
+    expect(sameBytes(fromA, segA)).toBe(true);
   });
 
   it('destroy is idempotent, emits close once and leaves no timer behind', async () => {
