@@ -2,29 +2,22 @@ import SimplePeer from 'simple-peer';
 import { Emitter } from './emitter.js';
 import { filterSignal, type CandidateFilter } from './ice-filter.js';
 import { PeerError } from './peer-error.js';
+import { PeerRequests, type PeerRequestOptions, type RequestingConfig } from './peer-requests.js';
 import { PeerServer, type ServingConfig } from './peer-server.js';
-import { AssemblyError, SegmentAssembler } from './segment-assembler.js';
-import { ThroughputEstimator } from './throughput.js';
+import type { AssemblyError } from './segment-assembler.js';
 import {
   MAX_DELTA_ITEMS,
   MAX_HAVE_SPAN,
   WireError,
   decode,
   encode,
-  type DataMessage,
   type WireMessage,
 } from './wire.js';
 
 /** Settings of one {@link Peer}. */
-export interface PeerConfig extends ServingConfig {
-  /** A request fails with `timeout` when no byte of it arrived for this long. @default 4000 */
-  requestTimeoutMs: number;
-  /** Most requests in flight to this peer; more are rejected with `busy`. @default 4 */
-  maxPendingRequests: number;
+export interface PeerConfig extends RequestingConfig, ServingConfig {
   /** The connection fails with `connection` unless it opens within this time. @default 15000 */
   connectTimeoutMs: number;
-  /** Half-life, in transfer time, of the throughput estimate. @default 2000 */
-  throughputHalfLifeMs: number;
 }
 
 export const DEFAULT_PEER_CONFIG: Readonly<PeerConfig> = Object.freeze({
@@ -91,26 +84,7 @@ export interface PeerEvents {
   protocolError: (err: WireError | AssemblyError) => void;
 }
 
-/** Options of one {@link Peer.request}. */
-export interface PeerRequestOptions {
-  /** Aborting cancels the request (a wire `cancel` is sent; it rejects with `cancelled`). */
-  signal?: AbortSignal;
-  onProgress?: (received: number, total: number) => void;
-}
-
-interface Outbound {
-  readonly requestId: number;
-  readonly seq: number;
-  readonly assembler: SegmentAssembler;
-  readonly sentAt: number;
-  readonly options: PeerRequestOptions;
-  readonly resolve: (bytes: Uint8Array) => void;
-  readonly reject: (err: PeerError) => void;
-  timer?: ReturnType<typeof setTimeout>;
-  firstAt?: number;
-  firstBytes?: number;
-  onAbort?: () => void;
-}
+export type { PeerRequestOptions };
 
 /**
  * One WebRTC data-channel connection (simple-peer) to a remote viewer, speaking the wire
@@ -129,30 +103,30 @@ export class Peer extends Emitter<PeerEvents> {
   readonly config: Readonly<PeerConfig>;
   private readonly sp: SimplePeer.Instance;
   private readonly filter: CandidateFilter;
-  private readonly now: () => number;
   private readonly server: PeerServer;
-  private readonly outbound = new Map<number, Outbound>();
+  private readonly requests: PeerRequests;
   private readonly remote = new Set<number>();
-  private readonly throughputEstimator: ThroughputEstimator;
   private readonly connectTimer: ReturnType<typeof setTimeout>;
-  private nextRequestId = 1;
   private isOpen = false;
   private destroyed = false;
-  private received = 0;
 
   constructor(options: PeerOptions) {
     super();
     this.id = options.id;
     this.config = Object.freeze(mergeConfig(options.config ?? {}));
     this.filter = options.candidateFilter ?? 'none';
-    this.now = options.now ?? (() => performance.now());
-    this.throughputEstimator = new ThroughputEstimator(this.config.throughputHalfLifeMs);
+    const now = options.now ?? (() => performance.now());
     this.sp = new SimplePeer({
       initiator: options.initiator,
       trickle: true,
       objectMode: true, // one data event per channel message, never coalesced
       config: { iceServers: options.iceServers ?? [] },
       ...(options.wrtc && { wrtc: options.wrtc }),
+    });
+    this.requests = new PeerRequests(this.config, {
+      send: (m) => this.send(m),
+      now,
+      protocolError: (err) => this.failProtocol(err),
     });
     this.server = new PeerServer(this.config, {
       provide: options.provide,
@@ -193,12 +167,12 @@ export class Peer extends Emitter<PeerEvents> {
 
   /** Requests in flight to the remote. */
   get pendingRequests(): number {
-    return this.outbound.size;
+    return this.requests.pending;
   }
 
   /** Segment bytes received from the remote (chunk payloads, cancelled transfers included). */
   get bytesReceived(): number {
-    return this.received;
+    return this.requests.bytesReceived;
   }
 
   /** Segment bytes sent to the remote (chunk payloads). */
@@ -246,45 +220,17 @@ export class Peer extends Emitter<PeerEvents> {
    */
   request(seq: number, options: PeerRequestOptions = {}): Promise<Uint8Array> {
     if (!this.connected) return Promise.reject(new PeerError('closed', 'peer is not connected'));
-    if (options.signal?.aborted) return Promise.reject(new PeerError('cancelled', 'aborted'));
-    if (this.outbound.size >= this.config.maxPendingRequests) {
-      return Promise.reject(new PeerError('busy', `${this.outbound.size} requests in flight`));
-    }
-    if (!Number.isSafeInteger(seq) || seq < 0) {
-      return Promise.reject(new RangeError(`invalid segment sequence number ${seq}`));
-    }
-    const requestId = this.nextRequestId;
-    this.nextRequestId = (this.nextRequestId % 0xffffffff) + 1;
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const entry: Outbound = {
-        requestId,
-        seq,
-        assembler: new SegmentAssembler({ requestId, seq }),
-        sentAt: this.now(),
-        options,
-        resolve,
-        reject,
-      };
-      this.outbound.set(requestId, entry);
-      if (options.signal) {
-        entry.onAbort = () => this.abandon(entry, new PeerError('cancelled', 'aborted'));
-        options.signal.addEventListener('abort', entry.onAbort);
-      }
-      this.arm(entry);
-      this.send({ type: 'request', requestId, seq });
-    });
+    return this.requests.request(seq, options);
   }
 
   /** Cancels every request in flight for `seq` (they reject with `cancelled`). */
   cancel(seq: number): void {
-    for (const entry of [...this.outbound.values()]) {
-      if (entry.seq === seq) this.abandon(entry, new PeerError('cancelled', `cancelled ${seq}`));
-    }
+    this.requests.cancel(seq);
   }
 
   /** Estimated receive throughput from this peer in bytes/ms; undefined before a transfer. */
   throughput(): number | undefined {
-    return this.throughputEstimator.estimate();
+    return this.requests.throughput();
   }
 
   /** Closes the connection; pending requests reject with `closed`. Safe to call twice. */
@@ -294,8 +240,9 @@ export class Peer extends Emitter<PeerEvents> {
 
   private send(message: WireMessage): void {
     if (!this.connected) return;
+    const bytes = encode(message); // a message we cannot encode is our bug: let it throw
     try {
-      this.sp.send(encode(message));
+      this.sp.send(bytes);
     } catch (err) {
       // The channel closed under us; simple-peer reports the close itself.
       const message = err instanceof Error ? err.message : String(err);
@@ -332,80 +279,18 @@ export class Peer extends Emitter<PeerEvents> {
         this.server.cancel(message.requestId);
         return;
       case 'absent':
-        this.onAbsent(message.requestId, message.seq);
+        // The remote's map was stale: forget the segment there.
+        if (
+          this.requests.absent(message.requestId, message.seq) &&
+          this.remote.delete(message.seq)
+        ) {
+          this.emit('have', this.remote);
+        }
         return;
       case 'data':
-        this.onChunk(message);
+        this.requests.data(message);
         return;
     }
-  }
-
-  private onAbsent(requestId: number, seq: number): void {
-    const entry = this.outbound.get(requestId);
-    if (entry?.seq !== seq) return; // late answer to an abandoned request
-    this.settle(entry, new PeerError('absent', `remote does not hold ${seq}`));
-    if (this.remote.delete(seq)) this.emit('have', this.remote);
-  }
-
-  private onChunk(message: DataMessage): void {
-    const entry = this.outbound.get(message.requestId);
-    if (!entry) return; // chunks still in flight after a cancel or a timeout
-    try {
-      entry.assembler.push(message);
-    } catch (err) {
-      if (err instanceof AssemblyError) this.failProtocol(err);
-      else throw err;
-      return;
-    }
-    const at = this.now();
-    this.received += message.chunk.length;
-    entry.firstAt ??= at;
-    entry.firstBytes ??= message.chunk.length;
-    const { assembler } = entry;
-    this.notifyProgress(entry, assembler.received, assembler.total ?? 0);
-    if (!assembler.complete) {
-      this.arm(entry);
-      return;
-    }
-    // Rate over the transfer itself when it spans chunks, else over the whole round trip.
-    const spread = at - entry.firstAt;
-    if (spread > 0) this.throughputEstimator.sample(assembler.received - entry.firstBytes, spread);
-    else this.throughputEstimator.sample(assembler.received, at - entry.sentAt);
-    this.settle(entry, assembler.bytes());
-  }
-
-  private notifyProgress(entry: Outbound, received: number, total: number): void {
-    try {
-      entry.options.onProgress?.(received, total);
-    } catch (err) {
-      queueMicrotask(() => {
-        throw err;
-      });
-    }
-  }
-
-  /** (Re)starts the request's inactivity timer. */
-  private arm(entry: Outbound): void {
-    clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => {
-      const ms = this.config.requestTimeoutMs;
-      this.abandon(entry, new PeerError('timeout', `no data for ${entry.seq} in ${ms} ms`));
-    }, this.config.requestTimeoutMs);
-  }
-
-  /** Gives up a request: tells the remote to stop sending, then rejects. */
-  private abandon(entry: Outbound, err: PeerError): void {
-    if (this.outbound.get(entry.requestId) !== entry) return;
-    this.send({ type: 'cancel', requestId: entry.requestId });
-    this.settle(entry, err);
-  }
-
-  private settle(entry: Outbound, result: Uint8Array | PeerError): void {
-    this.outbound.delete(entry.requestId);
-    clearTimeout(entry.timer);
-    if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
-    if (result instanceof PeerError) entry.reject(result);
-    else entry.resolve(result);
   }
 
   private failProtocol(err: WireError | AssemblyError): void {
@@ -419,9 +304,7 @@ export class Peer extends Emitter<PeerEvents> {
     clearTimeout(this.connectTimer);
     this.server.destroy();
     const reason = pending === 'protocol' ? 'remote sent a malformed message' : 'peer closed';
-    for (const entry of [...this.outbound.values()]) {
-      this.settle(entry, new PeerError(pending, reason));
-    }
+    this.requests.rejectAll(new PeerError(pending, reason));
     if (err) this.emit('error', err);
     this.sp.destroy();
     // simple-peer never clears this timer; left alone it holds the process for 5 s.

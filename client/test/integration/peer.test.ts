@@ -187,8 +187,10 @@ describe('Peer over real WebRTC (node-datachannel, loopback)', () => {
     expect(peer.connected).toBe(true);
   });
 
+  // Up to ~2 MiB may already sit in libdatachannel's SCTP buffers, which bufferedAmount does not
+  // count; a 16 MiB segment leaves a clear margin.
   it('cancels mid-transfer by signal: the remote stops sending', async () => {
-    const big = segment(8 * 1024 * 1024);
+    const big = segment(16 * 1024 * 1024);
     const { a, b } = await pair(new Map([[1, big]]));
     const controller = new AbortController();
     const p = a.request(1, { signal: controller.signal, onProgress: () => controller.abort() });
@@ -204,7 +206,7 @@ describe('Peer over real WebRTC (node-datachannel, loopback)', () => {
   });
 
   it('cancels mid-transfer by seq', async () => {
-    const big = segment(8 * 1024 * 1024);
+    const big = segment(16 * 1024 * 1024);
     const { a, b } = await pair(new Map([[2, big]]));
     const p = a.request(2, { onProgress: () => a.cancel(2) });
     expect((await rejection(p)).type).toBe('cancelled');
