@@ -76,7 +76,7 @@ export interface PeerEvents {
   close: () => void;
   /** The connection failed; `close` follows. */
   error: (err: PeerError) => void;
-  /** The remote's set of held segments changed (after a have-map or have-delta). */
+  /** The remote's held segments changed: a have-map, a have-delta, or an `absent` that showed it stale. */
   have: (seqs: ReadonlySet<number>) => void;
   /** A chunk of `bytes` segment bytes of `seq` was sent to the remote. */
   uploaded: (bytes: number, seq: number) => void;
