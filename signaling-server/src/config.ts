@@ -24,6 +24,11 @@ export interface ServerConfig {
   /** Segments listed in the demo live media playlist (the sliding window). @default 6 */
   demoWindowSegments: number;
   /**
+   * When the demo stream's media sequence 0 started (env `DEMO_EPOCH`, an ISO date). Every
+   * server with the same epoch serves the same stream. @default 2026-11-01T00:00:00Z
+   */
+  demoEpochMs: number;
+  /**
    * STUN/TURN servers handed to viewers on join (env `ICE_SERVERS`, a JSON array of
    * `RTCIceServer`). Empty is fine on a LAN or loopback; internet deployments set STUN and
    * usually TURN. @default []
@@ -49,6 +54,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   staticDir: decodeURIComponent(new URL('../player-demo/dist', packageRoot).pathname),
   demoClipDir: decodeURIComponent(new URL('assets/demo', packageRoot).pathname),
   demoWindowSegments: 6,
+  demoEpochMs: Date.UTC(2026, 10, 1),
   iceServers: [],
   iceCandidateFilter: 'none',
   signalingMaxNeighbours: 8,
@@ -88,6 +94,7 @@ const envSchema = z.object({
   STATIC_DIR: z.string().min(1).optional(),
   DEMO_CLIP_DIR: z.string().min(1).optional(),
   DEMO_WINDOW_SEGMENTS: z.coerce.number().int().min(3).max(60).optional(),
+  DEMO_EPOCH: z.iso.datetime({ offset: true }).optional(),
   ICE_SERVERS: iceServersSchema.optional(),
   ICE_CANDIDATE_FILTER: z.enum(['none', 'loopback']).optional(),
   SIGNALING_MAX_NEIGHBOURS: z.coerce.number().int().min(1).max(64).optional(),
@@ -126,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     staticDir: e.STATIC_DIR ?? d.staticDir,
     demoClipDir: e.DEMO_CLIP_DIR ?? d.demoClipDir,
     demoWindowSegments: e.DEMO_WINDOW_SEGMENTS ?? d.demoWindowSegments,
+    demoEpochMs: e.DEMO_EPOCH === undefined ? d.demoEpochMs : Date.parse(e.DEMO_EPOCH),
     iceServers: e.ICE_SERVERS ?? d.iceServers,
     iceCandidateFilter: e.ICE_CANDIDATE_FILTER ?? d.iceCandidateFilter,
     signalingMaxNeighbours: e.SIGNALING_MAX_NEIGHBOURS ?? d.signalingMaxNeighbours,

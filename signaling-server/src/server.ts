@@ -45,6 +45,7 @@ export async function startServer({
   const origin = new LoopedClipOrigin({
     clip,
     windowSegments: config.demoWindowSegments,
+    epochMs: config.demoEpochMs,
     ...(now && { now }),
   });
   const registry: ChannelRegistry = new MemoryChannelRegistry([DEMO_CHANNEL]);

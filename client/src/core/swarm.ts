@@ -146,6 +146,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   /** After a signaling reconnect: our id changed; old connections stay if they are open. */
   onJoined(peerId: string, ice: IceConfig, neighbours: string[]): void {
+    debug('%s joined as %s, neighbours %o', this.id, peerId, neighbours);
     this.selfId = peerId;
     this.ice = ice;
     this.emit('joined', peerId);
@@ -207,6 +208,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   private handleSignal(m: RelayedSignal): void {
     if (m.swarm !== this.id || this.destroyed) return;
+    debug('%s signal %s from %s', this.id, String(m.data.type), m.from);
     let peer = this.peers.get(m.from);
     if (peer && !peer.connected && this.initiated.has(m.from) && m.data.type === 'offer') {
       // Both sides offered at once (glare): the lower id keeps its offer, the other answers.

@@ -128,7 +128,12 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     }
     const p2p = (options.p2p ?? true) && options.channel !== undefined;
     if (p2p && options.channel !== undefined) {
-      this.signaling = new SignalingClient({ url: options.serverUrl });
+      // WebSocket only: long-polling would hold HTTP connections that segment loads need
+      // (browsers allow 6 per host, and the demo's CDN is the same host).
+      this.signaling = new SignalingClient({
+        url: options.serverUrl,
+        socketOptions: { transports: ['websocket'] },
+      });
       this.engine = new Engine({
         channel: options.channel,
         signaling: this.signaling,

@@ -1,7 +1,11 @@
 /**
  * The live clock of a looped clip: wall time maps to media sequence numbers, the same on
- * every server process (sequence 0 started at the Unix epoch), so that several origins serve
+ * every server process (sequence 0 started at a fixed epoch), so that several origins serve
  * identical playlists. Pure functions of `nowMs`, unit-tested with any clock.
+ *
+ * The epoch is recent on purpose: hls.js walks its per-discontinuity table from index 0 on
+ * every playlist load, so a DISCONTINUITY-SEQUENCE in the tens of millions (the Unix epoch
+ * with a 20 s loop) costs a whole CPU core per tab. From a recent epoch it grows by 4,320 a day.
  */
 
 /** Segments of the sliding window at a moment, by media sequence number. */
@@ -15,6 +19,8 @@ export interface LiveWindow {
 }
 
 export interface LiveWindowOptions {
+  /** Wall time at which sequence 0 started, ms since the Unix epoch. */
+  epochMs: number;
   /** Segment duration, seconds. */
   segmentDuration: number;
   /** Segments in the clip (one loop). */
@@ -26,7 +32,7 @@ export interface LiveWindowOptions {
 /** The window at `nowMs`: the last `windowSegments` segments whose end time has passed. */
 export function liveWindowAt(nowMs: number, o: LiveWindowOptions): LiveWindow {
   const durMs = o.segmentDuration * 1000;
-  const lastSeq = Math.floor(nowMs / durMs) - 1;
+  const lastSeq = Math.floor((nowMs - o.epochMs) / durMs) - 1;
   const firstSeq = lastSeq - o.windowSegments + 1;
   return { firstSeq, lastSeq, discontinuitySeq: Math.floor(firstSeq / o.loopLength) };
 }
@@ -66,7 +72,7 @@ export function renderMediaPlaylist(nowMs: number, o: MediaPlaylistOptions): str
       lines.push('#EXT-X-DISCONTINUITY');
     }
     lines.push(
-      `#EXT-X-PROGRAM-DATE-TIME:${new Date(seq * o.segmentDuration * 1000).toISOString()}`,
+      `#EXT-X-PROGRAM-DATE-TIME:${new Date(o.epochMs + seq * o.segmentDuration * 1000).toISOString()}`,
     );
     lines.push(`#EXTINF:${o.segmentDuration.toFixed(3)},`);
     lines.push(o.segmentUri(seq));

@@ -12,6 +12,8 @@ export interface LoopedClipOriginOptions {
   clip: Clip;
   /** Segments listed in each media playlist. */
   windowSegments: number;
+  /** When sequence 0 started, ms since the Unix epoch. */
+  epochMs: number;
   /** Wall clock, ms since the epoch. @default Date.now */
   now?: () => number;
 }
@@ -44,6 +46,7 @@ export class LoopedClipOrigin {
     this.now = options.now ?? Date.now;
     const loopLength = clip.renditions[0]?.segments.length ?? 0;
     this.window = {
+      epochMs: options.epochMs,
       segmentDuration: clip.segmentDuration,
       loopLength,
       windowSegments: options.windowSegments,

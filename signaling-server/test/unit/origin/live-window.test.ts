@@ -7,7 +7,7 @@ import {
   renderMultivariantPlaylist,
 } from '../../../src/origin/live-window.js';
 
-const o = { segmentDuration: 2, loopLength: 10, windowSegments: 6 };
+const o = { epochMs: 0, segmentDuration: 2, loopLength: 10, windowSegments: 6 };
 
 /** Parses the tags a player relies on out of a media playlist. */
 function parse(playlist: string) {
@@ -43,6 +43,18 @@ describe('live window', () => {
     });
     expect(liveWindowAt(t + 1999, o).lastSeq).toBe(499_999_999);
     expect(liveWindowAt(t + 2000, o).lastSeq).toBe(500_000_000);
+  });
+
+  it('counts sequence numbers from the epoch', () => {
+    const epochMs = Date.UTC(2026, 0, 1);
+    const w = liveWindowAt(epochMs + 60_000, { ...o, epochMs });
+    expect(w.lastSeq).toBe(29);
+    const p = renderMediaPlaylist(epochMs + 60_000, {
+      ...o,
+      epochMs,
+      segmentUri: (s) => `${s}.ts`,
+    });
+    expect(p).toContain(`#EXT-X-PROGRAM-DATE-TIME:${new Date(epochMs + 48_000).toISOString()}`);
   });
 
   it('maps sequence numbers onto the loop', () => {
