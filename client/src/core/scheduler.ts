@@ -10,7 +10,8 @@
  *   peer with the best expected finish time, a few requests per peer.
  * - A new live-edge segment nobody holds enters the neighbourhood from the CDN about once:
  *   the viewer whose hash(peerId, seq) is lowest among itself and its neighbours fetches it
- *   at once, the second lowest after `backupDelayMs`; the others wait for an announcement.
+ *   at once, the second lowest `backupLeadMs` before the deadline line; the others wait for
+ *   an announcement until their own deadline line.
  * - A peer transfer that stalls, or that cannot meet its deadline while the CDN still can,
  *   is cancelled and the segment fetched again.
  */
@@ -18,7 +19,7 @@ import { seederRank } from './seeder-rank.js';
 
 /** Scheduler thresholds. Every one has a documented default. */
 export interface SchedulerConfig {
-  /** Slack kept between a CDN fetch's expected finish and the deadline, ms. @default 1500 */
+  /** Slack kept between a CDN fetch's expected finish and the deadline, ms. @default 1000 */
   cdnMarginMs: number;
   /** CDN round trip assumed before one is measured, ms. @default 300 */
   initialCdnRttMs: number;
@@ -30,8 +31,11 @@ export interface SchedulerConfig {
   initialSegmentBytes: number;
   /** Viewers per neighbourhood that fetch a new live-edge segment from the CDN at once. @default 1 */
   seeders: number;
-  /** Delay before the next-ranked (backup) viewer fetches a segment nobody announced, ms. @default 700 */
-  backupDelayMs: number;
+  /**
+   * The next-ranked (backup) viewer fetches a segment nobody announced once its slack before
+   * the CDN deadline line is under this, ms: before everyone else would. @default 1000
+   */
+  backupLeadMs: number;
   /** Parallel requests to one peer. @default 2 */
   maxRequestsPerPeer: number;
   /** Parallel CDN requests. @default 2 */
@@ -43,13 +47,13 @@ export interface SchedulerConfig {
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
-  cdnMarginMs: 1500,
+  cdnMarginMs: 1000,
   initialCdnRttMs: 300,
   initialCdnThroughput: 125,
   initialPeerThroughput: 125,
   initialSegmentBytes: 250_000,
   seeders: 1,
-  backupDelayMs: 700,
+  backupLeadMs: 1000,
   maxRequestsPerPeer: 2,
   maxCdnRequests: 2,
   peerStallMs: 1200,
@@ -260,7 +264,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       s.seq,
     );
     if (rank < config.seeders) fetchCdn(s.seq, 'seeder');
-    else if (rank < config.seeders + 1 && now - s.knownAt >= config.backupDelayMs) {
+    else if (rank < config.seeders + 1 && slack <= config.backupLeadMs) {
       fetchCdn(s.seq, 'backup');
     }
   }

@@ -135,15 +135,17 @@ describe('schedule', () => {
     expect(schedule(input({ segments: [seg(s0, { start: 400 })], peers }), config)).toEqual([
       { type: 'cdn', seq: s0, reason: 'seeder' },
     ]);
+    // CDN needs 250 ms here; the deadline line is at deadline - 250 - cdnMarginMs.
+    const line = 250 + config.cdnMarginMs;
     const s1 = seqWithRank(1, ids);
-    const fresh = seg(s1, { start: 400, knownAt: NOW - 100 });
-    expect(schedule(input({ segments: [fresh], peers }), config)).toEqual([]);
-    const waited = seg(s1, { start: 400, knownAt: NOW - config.backupDelayMs });
-    expect(schedule(input({ segments: [waited], peers }), config)).toEqual([
+    const early = seg(s1, { start: 200 + (line + config.backupLeadMs + 500) / 1000 });
+    expect(schedule(input({ segments: [early], peers }), config)).toEqual([]);
+    const due = seg(s1, { start: 200 + (line + config.backupLeadMs - 100) / 1000 });
+    expect(schedule(input({ segments: [due], peers }), config)).toEqual([
       { type: 'cdn', seq: s1, reason: 'backup' },
     ]);
     const s2 = seqWithRank(2, ids);
-    const other = seg(s2, { start: 400, knownAt: NOW - 5000 });
+    const other = seg(s2, { start: 200 + (line + config.backupLeadMs - 100) / 1000 });
     expect(schedule(input({ segments: [other], peers }), config)).toEqual([]);
   });
 
