@@ -1,6 +1,5 @@
 import createDebug from 'debug';
 import type { CdnLoader } from './cdn-loader.js';
-import type { Peer } from './peer.js';
 import {
   schedule,
   type PlaybackState,
@@ -9,9 +8,40 @@ import {
   type SegmentState,
 } from './scheduler.js';
 import { SegmentStore, type SegmentSource, type SegmentStoreConfig } from './segment-store.js';
-import type { Swarm } from './swarm.js';
 
 const debug = createDebug('meshcast:session');
+
+/** What a session needs of a neighbour. `Peer` implements it; the simulator has its own. */
+export interface SessionPeer {
+  readonly id: string;
+  /** Segments it announced it holds. */
+  readonly remoteHave: ReadonlySet<number>;
+  /** Our requests to it in flight. */
+  readonly pendingRequests: number;
+  /** Measured throughput to us, bytes/ms. */
+  throughput(): number | undefined;
+  request(
+    seq: number,
+    options: { signal?: AbortSignal; onProgress?: (received: number, total: number) => void },
+  ): Promise<Uint8Array>;
+}
+
+export interface SessionSwarmEvents {
+  have: (peer: SessionPeer) => void;
+  peerConnected: (peer: SessionPeer) => void;
+  peerClosed: (peer: SessionPeer) => void;
+}
+
+/** What a session needs of its swarm. `Swarm` implements it; the simulator has its own. */
+export interface SessionSwarm {
+  /** Our id in the swarm, once joined. */
+  readonly peerId: string | undefined;
+  connectedPeers(): readonly SessionPeer[];
+  /** Tells every neighbour of a buffer-map change. */
+  announce(added: number[], removed: number[]): void;
+  on<K extends keyof SessionSwarmEvents>(event: K, listener: SessionSwarmEvents[K]): unknown;
+  destroy(): void;
+}
 
 /** A media segment as the playlist lists it. */
 export interface SegmentInfo {
@@ -78,7 +108,7 @@ export interface RenditionSessionOptions {
 export class RenditionSession {
   readonly rendition: string;
   readonly store: SegmentStore;
-  private swarm: Swarm | undefined;
+  private swarm: SessionSwarm | undefined;
   private readonly segments = new Map<number, Runtime>();
   private playback: PlaybackState = { position: 0, rate: 0 };
   private started = false;
@@ -106,7 +136,7 @@ export class RenditionSession {
     return this.swarm?.peerId;
   }
 
-  attachSwarm(swarm: Swarm): void {
+  attachSwarm(swarm: SessionSwarm): void {
     this.swarm = swarm;
     this.store.on('added', (seq) => {
       swarm.announce([seq], []);
@@ -232,7 +262,7 @@ export class RenditionSession {
     return { position: start, rate: 1 };
   }
 
-  private apply(a: SchedulerAction, peers: readonly Peer[]): void {
+  private apply(a: SchedulerAction, peers: readonly SessionPeer[]): void {
     const rt = this.segments.get(a.seq);
     if (!rt) return;
     if (a.type === 'cancel') {
@@ -289,7 +319,7 @@ export class RenditionSession {
     );
   }
 
-  private fetchPeer(rt: Runtime, peer: Peer): void {
+  private fetchPeer(rt: Runtime, peer: SessionPeer): void {
     const seq = rt.state.seq;
     const abort = new AbortController();
     const startedAt = this.o.now();
@@ -359,7 +389,7 @@ export class RenditionSession {
     return { seq, bytes, source, timing: rt.timing ?? { start: now, first: now, end: now } };
   }
 
-  private onPeerHave(peer: Peer): void {
+  private onPeerHave(peer: SessionPeer): void {
     const now = this.o.now();
     if (this.wantedFrom === undefined) return;
     for (const seq of peer.remoteHave) {
