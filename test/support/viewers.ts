@@ -22,6 +22,8 @@ export interface ViewerStats {
   startupMs: number | undefined;
   latencySec: number | undefined;
   rendition: string | undefined;
+  segmentsPlayed: number;
+  continuityIndex: number | undefined;
   currentTime: number;
 }
 
@@ -78,6 +80,8 @@ export function delta(before: ViewerStats, after: ViewerStats) {
     uploadBytes: after.uploadBytes - before.uploadBytes,
     stalls: after.stalls - before.stalls,
     stallMs: after.stallMs - before.stallMs,
+    playMs: after.playMs - before.playMs,
+    segmentsPlayed: after.segmentsPlayed - before.segmentsPlayed,
     mediaSec: after.currentTime - before.currentTime,
   };
 }

@@ -54,6 +54,14 @@ export interface PlayerStats extends PlaybackQoe {
   p2pEnabled: boolean;
   /** Bytes of peer transfers that were cancelled or failed. */
   wastedBytes: number;
+  /** Segments whose playback started (hls.js FRAG_CHANGED). */
+  segmentsPlayed: number;
+  /**
+   * Segments in the buffer before their playback deadline / segments played
+   * (CoolStreaming's continuity index). A stall after startup is a segment that missed its
+   * deadline. Undefined before the first segment plays.
+   */
+  continuityIndex: number | undefined;
 }
 
 /** Errors are data, as in hls.js: a type, a human message, and whether playback stopped. */
@@ -99,6 +107,7 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
   private readonly binding: HlsBinding | undefined;
   private readonly monitor: PlaybackMonitor;
   private cdnBytes = 0;
+  private segmentsPlayed = 0;
   private switches = -1;
   private destroyed = false;
 
@@ -159,6 +168,9 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {
       if (!this.engine) this.cdnBytes += data.frag.stats.loaded;
     });
+    hls.on(Hls.Events.FRAG_CHANGED, () => {
+      this.segmentsPlayed++;
+    });
     hls.on(Hls.Events.LEVEL_SWITCHED, () => {
       this.switches++;
     });
@@ -200,8 +212,12 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     const level = hls && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel] : undefined;
     const latency = hls?.latency;
     const e = this.engine?.stats();
+    const qoe = this.monitor.qoe();
+    const played = this.segmentsPlayed;
     return {
-      ...this.monitor.qoe(),
+      ...qoe,
+      segmentsPlayed: played,
+      continuityIndex: played > 0 ? Math.max(0, played - qoe.stalls) / played : undefined,
       p2pBytes: e?.p2pBytes ?? 0,
       cdnBytes: e?.cdnBytes ?? this.cdnBytes,
       uploadBytes: e?.uploadBytes ?? 0,
