@@ -1,0 +1,136 @@
+import { sleep } from './latency.js';
+import { LoadGenerator } from './load-generator.js';
+import type { SignalingBenchOptions } from './options.js';
+import type { PeerFactory } from './peers/bench-peer.js';
+import { MeshcastPeer } from './peers/meshcast-peer.js';
+import { SocketIoPeer } from './peers/socket-io-peer.js';
+import { TrackerPeer } from './peers/tracker-peer.js';
+import {
+  leaveAll,
+  ramp,
+  saturate,
+  steady,
+  type LeaveResult,
+  type RampResult,
+  type SaturationResult,
+  type SteadyResult,
+} from './phases.js';
+import { ServerProcess, type ServerKind } from './server-process.js';
+
+/** Everything measured against one server. */
+export interface ServerResult {
+  server: ServerKind;
+  /** The server counts this many swarm members after the ramp. */
+  serverMembers: number;
+  ramp: RampResult;
+  steady: SteadyResult;
+  saturation: SaturationResult;
+  leave: LeaveResult;
+  memory: {
+    idleRssBytes: number;
+    /** RSS with every ramped peer held (after the handshakes settled). */
+    loadedRssBytes: number;
+    /** (loaded - idle) / (held / 1000). */
+    rssPer1kPeersBytes: number;
+    peakRssBytes: number;
+  };
+  /** Server CPU seconds from start to the end of the leave phase. */
+  serverCpuSeconds: number;
+}
+
+function factoryFor(kind: ServerKind, options: SignalingBenchOptions): PeerFactory {
+  if (kind === 'tracker') return (o) => new TrackerPeer(o);
+  return options.meshcastClient === 'ws' ? (o) => new MeshcastPeer(o) : (o) => new SocketIoPeer(o);
+}
+
+/** Median RSS of a few samples (GC makes single readings jumpy). */
+async function settledRss(server: ServerProcess): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    samples.push(server.sample().rssBytes);
+    await sleep(200);
+  }
+  return samples.sort((a, b) => a - b)[2]!;
+}
+
+/** Starts `kind` in a child process, runs every phase against it and stops it. */
+export async function runServer(
+  kind: ServerKind,
+  options: SignalingBenchOptions,
+  log: (line: string) => void,
+): Promise<ServerResult> {
+  const server = await ServerProcess.start(kind, options.pin ? 1 : undefined);
+  const gen = new LoadGenerator(factoryFor(kind, options), {
+    port: server.port,
+    swarms: options.swarms,
+    offers: options.offers,
+    maxNeighbours: 2 * options.offers,
+    payloadBytes: options.payloadBytes,
+  });
+  try {
+    await sleep(1000);
+    const idleRssBytes = await settledRss(server);
+    log(`${kind}: pid ${server.pid}, port ${server.port}, idle RSS ${mb(idleRssBytes)} MB`);
+
+    const rampResult = await ramp(
+      gen,
+      server,
+      options.peers,
+      options.concurrency,
+      options.settleMs,
+    );
+    const serverMembers = await server.members();
+    const loadedRssBytes = await settledRss(server);
+    log(
+      `${kind}: ramp ${rampResult.held}/${options.peers} held in ${rampResult.cost.seconds.toFixed(1)} s ` +
+        `(server counts ${serverMembers}), RSS ${mb(loadedRssBytes)} MB`,
+    );
+
+    const senders = gen.probeSenders();
+    const steadyResult = await steady(gen, server, options.rate, options.steadySeconds);
+    log(
+      `${kind}: steady ${options.rate}/s from ${senders} senders: p50 ` +
+        `${steadyResult.latencyMs.p50.toFixed(2)} ms, p99 ${steadyResult.latencyMs.p99.toFixed(2)} ms`,
+    );
+
+    const saturation = await saturate(
+      gen,
+      server,
+      options.window,
+      options.saturationSeconds,
+      options.pin,
+    );
+    log(
+      `${kind}: saturation ${Math.round(saturation.deliveredPerSec)} msg/s ` +
+        `(server ${saturation.cost.serverCpuPct.toFixed(0)}% / generator ` +
+        `${saturation.cost.generatorCpuPct.toFixed(0)}% of a core, CPUs busy ` +
+        `${saturation.cost.cpuBusyPct.map((p) => p.toFixed(0)).join('/')}%: ${saturation.bound}-bound)`,
+    );
+
+    const leave = await leaveAll(gen, server, options.concurrency);
+    const final = server.sample();
+    log(`${kind}: ${leave.left} left, server holds ${leave.membersAfter} after`);
+    return {
+      server: kind,
+      serverMembers,
+      ramp: rampResult,
+      steady: steadyResult,
+      saturation,
+      leave,
+      memory: {
+        idleRssBytes,
+        loadedRssBytes,
+        rssPer1kPeersBytes: (loadedRssBytes - idleRssBytes) / (rampResult.held / 1000),
+        peakRssBytes: final.peakRssBytes,
+      },
+      serverCpuSeconds: final.cpuSeconds,
+    };
+  } finally {
+    for (const peer of gen.peers) peer.close();
+    await server.stop();
+  }
+}
+
+function mb(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(1);
+}

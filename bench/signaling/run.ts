@@ -1,0 +1,68 @@
+/**
+ * Signaling load test: K simulated viewers join swarms, exchange relayed signals and leave,
+ * against meshcast's socket.io signaling and, side by side under the same generator,
+ * bittorrent-tracker's WebSocket tracker (the one p2p-media-loader uses). Each server runs
+ * in its own child process; its memory and CPU come from /proc.
+ *
+ * node --import tsx bench/signaling/run.ts [--short] [--peers 10000] (--help for more)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseOptions, type SignalingBenchOptions } from './options.js';
+import { formatReport } from './report.js';
+import { runServer, type ServerResult } from './run-server.js';
+
+function openFileLimit(): number {
+  const out = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
+  return out === 'unlimited' ? Infinity : Number(out);
+}
+
+/** Pins this process (every thread) to CPU 0; false when taskset is missing or fails. */
+function pinGenerator(): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  let options: SignalingBenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+  const limit = openFileLimit();
+  if (limit < options.peers + 512) {
+    console.error(
+      `open-file limit ${limit} is too low for ${options.peers} peers: run under ` +
+        `\`ulimit -n ${options.peers + 1024}\` (or lower --peers)`,
+    );
+    process.exit(2);
+  }
+  if (options.pin && (cpus().length < 2 || !pinGenerator())) {
+    console.error('cannot pin to 2 CPUs (taskset missing or fewer than 2 CPUs): running unpinned');
+    options = { ...options, pin: false };
+  }
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const log = (line: string): void => {
+    console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  };
+  const results: ServerResult[] = [];
+  for (const kind of options.servers) results.push(await runServer(kind, options, log));
+
+  console.log(`\n${formatReport(results, options, date)}`);
+  const dir = fileURLToPath(new URL('../results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}signaling-${date.replace(/:/g, '-')}.json`;
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version };
+  writeFileSync(file, `${JSON.stringify({ date, options, machine, results }, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
+}
+
+await main();

@@ -1,0 +1,20 @@
+/** Child process: one meshcast server (express + socket.io signaling) on 127.0.0.1, port 0. */
+import { DEFAULT_SERVER_CONFIG, type ServerConfig } from '../../../signaling-server/src/config.js';
+import { createLogger } from '../../../signaling-server/src/logger.js';
+import { startServer } from '../../../signaling-server/src/server.js';
+import { serveChild } from './child-protocol.js';
+
+await serveChild(async () => {
+  const config: ServerConfig = {
+    ...DEFAULT_SERVER_CONFIG,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: 'silent',
+  };
+  const server = await startServer({ config, logger: createLogger(config) });
+  return {
+    port: server.port,
+    members: () => server.signaling.stats().members,
+    close: () => server.close(),
+  };
+});
