@@ -6,6 +6,7 @@ import { channelRoutes } from './channels/channel-routes.js';
 import { DEMO_CHANNEL } from './channels/channel.js';
 import { MemoryChannelRegistry, type ChannelRegistry } from './channels/channel-registry.js';
 import type { ServerConfig } from './config.js';
+import { embedRoutes } from './http/embed-routes.js';
 import { pageRoutes } from './http/pages.js';
 import type { Logger } from './logger.js';
 import { loadClip } from './origin/clip.js';
@@ -69,6 +70,7 @@ export async function startServer({
     });
   });
   app.use('/api/channels', channelRoutes(registry));
+  app.use(embedRoutes({ registry, staticDir: config.staticDir }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'no such API route' });
   });

@@ -62,6 +62,8 @@ export type SignalingErrorCode =
   | 'channel-disabled'
   /** The channel plays from the CDN only. */
   | 'p2p-disabled'
+  /** The channel's allowed embed origins do not include the page's origin. */
+  | 'origin-not-allowed'
   /** The sender (or the target of a signal) is not a member of that swarm. */
   | 'not-in-swarm'
   /** The connection is already in {@link MAX_SWARMS_PER_SOCKET} swarms. */

@@ -20,6 +20,7 @@ const ERROR_CODES = {
   'unknown-channel': true,
   'channel-disabled': true,
   'p2p-disabled': true,
+  'origin-not-allowed': true,
   'not-in-swarm': true,
   'too-many-swarms': true,
   'rate-limited': true,

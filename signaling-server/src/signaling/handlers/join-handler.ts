@@ -1,4 +1,5 @@
 import type { JoinAck } from '@meshcast/client/signaling';
+import { embedOriginAllowed, refusedOriginMessage } from '../../channels/embed-origin.js';
 import { joinSchema } from '../schemas.js';
 import { SignalingRequestError } from '../signaling-request-error.js';
 import type { EventHandler } from './handler.js';
@@ -17,6 +18,13 @@ export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = 
     if (!channel) throw new SignalingRequestError('unknown-channel', `no channel '${channelId}'`);
     if (!channel.enabled) {
       throw new SignalingRequestError('channel-disabled', `channel '${channelId}' is disabled`);
+    }
+    const origin = socket.handshake.headers.origin;
+    if (!embedOriginAllowed(channel.allowedOrigins, origin, socket.handshake.headers.host)) {
+      throw new SignalingRequestError(
+        'origin-not-allowed',
+        refusedOriginMessage(channel.name, origin),
+      );
     }
     if (!channel.p2pEnabled) {
       throw new SignalingRequestError(
