@@ -100,7 +100,9 @@ export class ServerProcess {
 
   /** Spawns the server; `cpu` pins it (taskset -c). Resolves once it listens. */
   static async start(kind: ServerKind, cpu: number | undefined): Promise<ServerProcess> {
-    const node = [process.execPath, '--import', 'tsx', ENTRIES[kind]];
+    // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
+    const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const node = [process.execPath, ...extra, '--import', 'tsx', ENTRIES[kind]];
     const [cmd, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
     const child = spawn(cmd!, args, {
       cwd: REPO_ROOT,

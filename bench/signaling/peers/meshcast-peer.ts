@@ -44,7 +44,9 @@ export class MeshcastPeer implements BenchPeer {
         });
       };
       const url = `ws://127.0.0.1:${this.options.port}/socket.io/?EIO=4&transport=websocket`;
-      const ws = new WebSocket(url, { perMessageDeflate: false });
+      // A browser on a page of the server itself would send this Origin.
+      const origin = `http://127.0.0.1:${this.options.port}`;
+      const ws = new WebSocket(url, { perMessageDeflate: false, origin });
       this.ws = ws;
       ws.on('message', (data: Buffer) => {
         this.onFrame(data.toString());

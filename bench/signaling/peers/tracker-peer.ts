@@ -47,7 +47,8 @@ export class TrackerPeer implements BenchPeer {
   join(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.onFail = reject;
-      const ws = new WebSocket(`ws://127.0.0.1:${this.options.port}`, { perMessageDeflate: false });
+      const url = `ws://127.0.0.1:${this.options.port}`;
+      const ws = new WebSocket(url, { perMessageDeflate: false, origin: 'http://127.0.0.1' });
       this.ws = ws;
       ws.on('open', () => {
         this.pendingResponse = () => {
