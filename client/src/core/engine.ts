@@ -31,6 +31,12 @@ export interface EngineConfig {
   tickMs: number;
   /** A rendition the player left keeps its swarm this long (ABR may come back), ms. @default 10000 */
   renditionLingerMs: number;
+  /**
+   * Joining the swarm waits for the first frame (at most this long), ms: the first segments
+   * come from the CDN anyway, and signaling plus WebRTC handshakes would compete with the
+   * player for the main thread during startup. 0 joins at once. @default 3000
+   */
+  joinAfterStartMaxMs: number;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -42,6 +48,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   cdn: {},
   tickMs: 200,
   renditionLingerMs: 10_000,
+  joinAfterStartMaxMs: 3000,
 };
 
 export interface EngineOptions {
@@ -107,6 +114,10 @@ export class Engine extends Emitter<EngineEvents> {
     started: false,
   };
   private destroyed = false;
+  /** Resolves at the first frame, or after `joinAfterStartMaxMs`. */
+  private readonly startGate: Promise<void>;
+  private openStartGate: () => void = () => undefined;
+  private startGateTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: EngineOptions) {
     super();
@@ -120,6 +131,11 @@ export class Engine extends Emitter<EngineEvents> {
     this.tick = setInterval(() => {
       for (const s of this.sessions.values()) s.kick();
     }, this.config.tickMs);
+    this.startGate = new Promise<void>((resolve) => {
+      this.openStartGate = resolve;
+    });
+    if (this.config.joinAfterStartMaxMs <= 0) this.openStartGate();
+    else this.startGateTimer = setTimeout(this.openStartGate, this.config.joinAfterStartMaxMs);
   }
 
   /** Whether segments are exchanged with peers. */
@@ -135,6 +151,10 @@ export class Engine extends Emitter<EngineEvents> {
   /** The playhead; `started` once the first frame played. */
   setPlayback(state: PlaybackState, started: boolean): void {
     this.playback = { state, started };
+    if (started) {
+      clearTimeout(this.startGateTimer);
+      this.openStartGate();
+    }
     for (const s of this.sessions.values()) s.setPlayback(state, started);
   }
 
@@ -212,9 +232,11 @@ export class Engine extends Emitter<EngineEvents> {
         this.emit('p2pUnavailable', rendition, code, message);
       });
       s.attachSwarm(swarm);
-      swarm.start().catch((err: unknown) => {
-        this.emit('p2pUnavailable', rendition, 'join-error', String(err));
-      });
+      this.startGate
+        .then(() => (this.destroyed ? undefined : swarm.start()))
+        .catch((err: unknown) => {
+          this.emit('p2pUnavailable', rendition, 'join-error', String(err));
+        });
     }
     return session;
   }
@@ -224,6 +246,7 @@ export class Engine extends Emitter<EngineEvents> {
     if (this.destroyed) return;
     this.destroyed = true;
     clearInterval(this.tick);
+    clearTimeout(this.startGateTimer);
     for (const t of this.lingering.values()) clearTimeout(t);
     this.lingering.clear();
     for (const s of this.sessions.values()) s.destroy();

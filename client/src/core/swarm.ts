@@ -127,17 +127,22 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   /** Joins the swarm and connects to the neighbours the server gives. */
   async start(): Promise<void> {
+    if (this.destroyed) return;
     let joined: JoinResult;
     try {
       joined = await this.options.signaling.join(this.channel, this.rendition);
     } catch (err) {
-      if (this.destroyed) return;
+      if (this.isDestroyed()) return;
       const code = (err as { code?: unknown }).code;
       debug('join %s failed: %s', this.id, String(err));
       this.emit('joinFailed', typeof code === 'string' ? code : 'error', (err as Error).message);
       return;
     }
-    if (this.destroyed) return;
+    if (this.isDestroyed()) {
+      // Destroyed while joining: leave again.
+      this.options.signaling.leave(this.id).catch(() => undefined);
+      return;
+    }
     this.onJoined(joined.peerId, joined.ice, joined.neighbours);
     this.upkeepTimer ??= setInterval(() => {
       void this.upkeep();
