@@ -116,15 +116,19 @@ export function formatReport(
   date: string,
 ): string {
   const cpus = options.pin
-    ? 'server pinned to CPU 1, generator (this process) to CPU 0'
-    : 'not pinned: server and generator share both CPUs';
+    ? 'server pinned to CPU 1, generator (this process, all peers) to CPU 0'
+    : 'unpinned: server and generator (this process, all peers) share both CPUs';
+  const client =
+    options.meshcastClient === 'ws' ? "socket.io's wire protocol on ws" : 'socket.io-client';
   return [
     `signaling bench ${date}${options.short ? ' (short)' : ''}: ${options.peers} peers in ` +
       `${options.swarms} swarms, ${options.offers} offers per join, ${options.payloadBytes} B payload`,
-    `2 cores: ${cpus}. One generator process drives every peer; a relayed message is meshcast's`,
-    "`signal` to a neighbour vs the tracker's `answer` + `to_peer_id` announce (its only point-to-point",
-    `relay); a join is meshcast's \`join\` + offers vs the tracker's \`announce\` started with offers.`,
-    `meshcast client: ${options.meshcastClient === 'ws' ? "socket.io's wire protocol over ws" : 'socket.io-client'}; tracker client: ws.`,
+    `2 cores: ${cpus}.`,
+    'join     = meshcast `join` + a `signal` offer to each neighbour | tracker `announce` started',
+    '           carrying the offers (it forwards them to random members); each offer is answered',
+    'relay    = meshcast `signal` to a neighbour | tracker `announce` with `answer` + `to_peer_id`',
+    "           (the tracker's only point-to-point relay)",
+    `clients  = meshcast: ${client}; tracker: ws`,
     '',
     table(
       ['', ...results.map((r) => (r.server === 'tracker' ? 'bittorrent-tracker' : r.server))],

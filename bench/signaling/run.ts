@@ -12,7 +12,9 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, type SignalingBenchOptions } from './options.js';
 import { formatReport } from './report.js';
+import { sleep } from './latency.js';
 import { runServer, type ServerResult } from './run-server.js';
+import { otherProcessesCpuSeconds } from './server-process.js';
 
 function openFileLimit(): number {
   const out = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
@@ -27,6 +29,17 @@ function pinGenerator(): boolean {
   } catch {
     return false;
   }
+}
+
+/** CPU that other processes use over one second, % of one core. */
+async function otherLoadPct(): Promise<number> {
+  const before = otherProcessesCpuSeconds([process.pid]);
+  await sleep(1000);
+  let used = 0;
+  for (const [pid, cpu] of otherProcessesCpuSeconds([process.pid])) {
+    used += cpu - (before.get(pid) ?? 0);
+  }
+  return 100 * used;
 }
 
 async function main(): Promise<void> {
@@ -53,6 +66,10 @@ async function main(): Promise<void> {
   const log = (line: string): void => {
     console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   };
+  const busy = await otherLoadPct();
+  if (busy > 10) {
+    log(`WARNING: other processes use ${busy.toFixed(0)}% of a core: figures will be disturbed`);
+  }
   const results: ServerResult[] = [];
   for (const kind of options.servers) results.push(await runServer(kind, options, log));
 
