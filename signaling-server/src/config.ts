@@ -42,6 +42,18 @@ export interface ServerConfig {
   signalingPath: string;
   /** Largest socket.io message accepted, in bytes (socket.io `maxHttpBufferSize`). @default 65536 */
   signalingMaxMessageBytes: number;
+  /** Directory of the channel database (`meshcast.db`, SQLite) when Redis is not used. @default '<repo>/data' */
+  dataDir: string;
+  /**
+   * Redis URL (`redis://[:password@]host:port[/db]`); when set, channels live in Redis and
+   * every server sharing it sees the same channels. @default undefined (SQLite in dataDir)
+   */
+  redisUrl: string | undefined;
+  /**
+   * Bearer token for the channel write API (at least 16 characters). When unset, the server
+   * makes one at start and prints it once. @default undefined (generated)
+   */
+  adminToken: string | undefined;
 }
 
 const packageRoot = new URL('../', import.meta.url);
@@ -60,6 +72,9 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   signalingMaxNeighbours: 8,
   signalingPath: '/socket.io',
   signalingMaxMessageBytes: 64 * 1024,
+  dataDir: decodeURIComponent(new URL('../data', packageRoot).pathname),
+  redisUrl: undefined,
+  adminToken: undefined,
 };
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -103,6 +118,9 @@ const envSchema = z.object({
     .regex(/^\/[A-Za-z0-9._~/-]*$/)
     .optional(),
   SIGNALING_MAX_MESSAGE_BYTES: z.coerce.number().int().min(20_000).max(16_777_216).optional(),
+  DATA_DIR: z.string().min(1).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').max(256).optional(),
 });
 
 /** The environment variables the server reads, for docs and the compose check. */
@@ -139,5 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     signalingMaxNeighbours: e.SIGNALING_MAX_NEIGHBOURS ?? d.signalingMaxNeighbours,
     signalingPath: e.SIGNALING_PATH ?? d.signalingPath,
     signalingMaxMessageBytes: e.SIGNALING_MAX_MESSAGE_BYTES ?? d.signalingMaxMessageBytes,
+    dataDir: e.DATA_DIR ?? d.dataDir,
+    redisUrl: e.REDIS_URL ?? d.redisUrl,
+    adminToken: e.ADMIN_TOKEN ?? d.adminToken,
   };
 }

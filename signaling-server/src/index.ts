@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   const base = config.publicUrl ?? server.url;
   logger.info({ url: base, host: config.host, port: server.port }, 'meshcast listening');
   console.error(`\n  meshcast is running:\n    watch  ${base}/watch/demo\n    home   ${base}/\n`);
+  if (server.adminTokenGenerated) {
+    // Printed once, never logged: set ADMIN_TOKEN to keep one across restarts.
+    console.error(`  admin token for this run (ADMIN_TOKEN is unset): ${server.adminToken}\n`);
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -3,14 +3,22 @@ import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { channelRoutes } from './channels/channel-routes.js';
-import { DEMO_CHANNEL } from './channels/channel.js';
-import { MemoryChannelRegistry, type ChannelRegistry } from './channels/channel-registry.js';
+import type { ChannelRegistry } from './channels/channel-registry.js';
+import { watchChannelClosures } from './channels/channel-closures.js';
+import { createChannelRegistry } from './channels/create-channel-registry.js';
 import type { ServerConfig } from './config.js';
+import { generateAdminToken } from './http/admin-auth.js';
+import { metricsRoute } from './http/metrics-route.js';
 import { embedRoutes } from './http/embed-routes.js';
 import { pageRoutes } from './http/pages.js';
+import { qoeRoutes } from './http/qoe-routes.js';
+import { statsRoutes } from './http/stats-routes.js';
 import type { Logger } from './logger.js';
 import { loadClip } from './origin/clip.js';
 import { LoopedClipOrigin } from './origin/looped-clip-origin.js';
+import { QoeAggregator } from './qoe/qoe-aggregator.js';
+import { QoeIntake } from './qoe/qoe-intake.js';
+import { createQoeMetrics } from './qoe/qoe-metrics.js';
 import { attachSignaling, type Signaling } from './signaling/attach-signaling.js';
 
 const VERSION = '0.1.0';
@@ -25,6 +33,12 @@ export interface MeshcastServer {
   readonly registry: ChannelRegistry;
   /** The socket.io signaling endpoint (at `config.signalingPath`). */
   readonly signaling: Signaling;
+  /** Player reports aggregated per channel. */
+  readonly qoe: QoeAggregator;
+  /** The token the channel write API requires: ADMIN_TOKEN, or one made at start. */
+  readonly adminToken: string;
+  /** True when ADMIN_TOKEN was unset and `adminToken` was generated (print it once). */
+  readonly adminTokenGenerated: boolean;
   /** Stops accepting, closes connections and stores; safe to call twice. */
   close(): Promise<void>;
 }
@@ -49,10 +63,23 @@ export async function startServer({
     epochMs: config.demoEpochMs,
     ...(now && { now }),
   });
-  const registry: ChannelRegistry = new MemoryChannelRegistry([DEMO_CHANNEL]);
+  const registry = await createChannelRegistry(config, logger);
+  const adminToken = config.adminToken ?? generateAdminToken();
+  const qoe = new QoeAggregator();
+  // Read at scrape time only, once `signaling` exists.
+  const metrics = createQoeMetrics(qoe, { stats: () => signaling.stats() });
+  const intake = new QoeIntake(registry, qoe, metrics);
   const startedAt = Date.now();
 
   const app = express();
+  const http = createServer(app);
+  const signaling = attachSignaling(http, { config, logger, registry, reports: intake });
+  const unwatch = watchChannelClosures(registry, signaling, qoe, logger);
+  const release = async (): Promise<void> => {
+    unwatch();
+    qoe.destroy();
+    await signaling.destroy();
+  };
   app.disable('x-powered-by');
   app.use(
     pinoHttp({
@@ -69,7 +96,10 @@ export async function startServer({
       uptimeSec: Math.round((Date.now() - startedAt) / 1000),
     });
   });
-  app.use('/api/channels', channelRoutes(registry));
+  app.use('/api/channels', channelRoutes(registry, { adminToken }));
+  app.use('/api/channels', statsRoutes(registry, qoe));
+  app.use('/api/qoe', qoeRoutes(intake));
+  app.get('/metrics', metricsRoute(metrics.registry));
   app.use(embedRoutes({ registry, staticDir: config.staticDir }));
   app.use('/api', (_req, res) => {
     res.status(404).json({ error: 'no such API route' });
@@ -85,14 +115,16 @@ export async function startServer({
   };
   app.use(onError);
 
-  const http = createServer(app);
-  const signaling = attachSignaling(http, { config, logger, registry });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.port, config.host, () => {
       http.off('error', reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await release();
+    await registry.destroy();
+    throw err;
   });
   const port = (http.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -101,7 +133,7 @@ export async function startServer({
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await signaling.destroy();
+      await release();
       await new Promise<void>((resolve) => {
         http.close(() => {
           resolve();
@@ -115,5 +147,16 @@ export async function startServer({
     return closing;
   };
 
-  return { url, port, http, origin, registry, signaling, close };
+  return {
+    url,
+    port,
+    http,
+    origin,
+    registry,
+    signaling,
+    qoe,
+    adminToken,
+    adminTokenGenerated: config.adminToken === undefined,
+    close,
+  };
 }

@@ -1,22 +1,46 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from '../../signaling-server/src/config.js';
 import { createLogger } from '../../signaling-server/src/logger.js';
 import { startServer, type MeshcastServer } from '../../signaling-server/src/server.js';
 
-/** Starts a real meshcast server on a free loopback port with quiet logs. */
+/**
+ * Starts a real meshcast server on a free loopback port with quiet logs. Unless `overrides`
+ * names a `dataDir`, its channel database lives in a fresh temporary directory that `close()`
+ * removes.
+ */
 export async function startTestServer(
   overrides: Partial<ServerConfig> = {},
   now?: () => number,
 ): Promise<MeshcastServer> {
+  const tempDir =
+    overrides.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'meshcast-test-')) : undefined;
   const config: ServerConfig = {
     ...DEFAULT_SERVER_CONFIG,
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
+    ...(tempDir !== undefined && { dataDir: tempDir }),
     ...overrides,
   };
-  return startServer({ config, logger: createLogger(config), ...(now && { now }) });
+  const removeTemp = (): void => {
+    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  };
+  let server: MeshcastServer;
+  try {
+    server = await startServer({ config, logger: createLogger(config), ...(now && { now }) });
+  } catch (err) {
+    removeTemp();
+    throw err;
+  }
+  const close = server.close.bind(server);
+  return Object.assign(server, {
+    close: async () => {
+      await close();
+      removeTemp();
+    },
+  });
 }
 
 /** Throws unless the pages are built (e2e tests serve the real build). */

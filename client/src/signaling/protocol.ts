@@ -140,6 +140,11 @@ export interface ClientToServerEvents {
   signal: (request: SignalRequest) => void;
   /** The server also accepts `leave` without a callback (then it does not answer). */
   leave: (request: LeaveRequest, ack: (result: LeaveAck) => void) => void;
+  /**
+   * Playback quality, every {@link QOE_REPORT_INTERVAL_MS} or so. Refused (`error` event, and
+   * the callback when given) when it does not validate or names an unknown or disabled channel.
+   */
+  report: (report: QoeReport, ack?: (result: ReportAck) => void) => void;
 }
 
 /** Events the server sends. */
@@ -148,6 +153,12 @@ export interface ServerToClientEvents {
   signal: (message: RelayedSignal) => void;
   /** A request failed (bad payload, refused relay); the connection stays open. */
   error: (error: SignalingErrorInfo) => void;
+  /**
+   * The channel was disabled or deleted (or its P2P was switched off): the server has removed
+   * this connection from the channel's swarms. The player stops (or, for `p2p-disabled`,
+   * goes on from the CDN only).
+   */
+  'channel-disabled': (message: ChannelDisabledMessage) => void;
 }
 
 /** Between server instances (none yet; a cluster adapter would use this). */
@@ -158,4 +169,112 @@ export interface InterServerEvents {}
 export interface SocketData {
   /** Swarms this connection is in. */
   swarms: SwarmId[];
+}
+
+/** Why a viewer is told to leave a channel. */
+export type ChannelDisabledReason = 'disabled' | 'deleted' | 'p2p-disabled';
+
+export interface ChannelDisabledMessage {
+  channel: string;
+  reason: ChannelDisabledReason;
+}
+
+/** Where a player sends its final report with `navigator.sendBeacon` (body: `text/plain` JSON). */
+export const QOE_REPORT_PATH = '/api/qoe';
+/** Largest report body the server reads, in bytes (JSON). */
+export const MAX_QOE_REPORT_BYTES = 4096;
+/** How often a player reports; the server forgets a viewer after three intervals of silence. */
+export const QOE_REPORT_INTERVAL_MS = 5000;
+/** A player session id: random per player, 8–64 URL-safe characters. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * A player's quality of experience since it started (one session). Every counter is
+ * cumulative for the session; the server computes rates from successive reports. Sent as the
+ * `report` socket event every {@link QOE_REPORT_INTERVAL_MS} and once more with `final: true`
+ * on page hide (`navigator.sendBeacon(QOE_REPORT_PATH, JSON.stringify(report))`). Unknown
+ * keys are refused.
+ */
+export interface QoeReport {
+  channel: string;
+  /** The rendition playing now, as in {@link RENDITION_PATTERN}. */
+  rendition?: string;
+  /** Random per player (see {@link SESSION_ID_PATTERN}); the same in every report of a session. */
+  sessionId: string;
+  /** The last report of the session (page hide): the server drops the viewer at once. */
+  final?: boolean;
+  /** Player created -> first frame, ms; absent until the first frame. */
+  startupMs?: number;
+  /** Stalls after the first frame. */
+  stalls: number;
+  /** Time spent stalled, ms. */
+  stallMs: number;
+  /** Time spent playing, ms. */
+  playMs: number;
+  /** stallMs / (playMs + stallMs), in [0, 1]. */
+  rebufferRatio: number;
+  /** segmentsOnTime / segmentsPlayed in [0, 1]; absent before the first segment plays. */
+  continuityIndex?: number;
+  /** Media segments played. */
+  segmentsPlayed: number;
+  /** Of those, segments that were in the buffer before their playback deadline (≤ played). */
+  segmentsOnTime: number;
+  /** Live edge − currentTime, seconds. */
+  latencySec?: number;
+  /** Rendition switches. */
+  switches: number;
+  /** Media segment bytes taken from the CDN. */
+  cdnBytes: number;
+  /** Media segment bytes taken from peers. */
+  p2pBytes: number;
+  /** Media segment bytes sent to peers. */
+  uploadBytes: number;
+  /** Peers connected now. */
+  peers: number;
+}
+
+export type ReportAck = { ok: true } | FailedAck;
+
+/**
+ * A channel's figures over its live viewers (those that reported in the last 15 s), as
+ * `GET /api/channels/:id/stats` returns them. A figure without data (no viewer reported it)
+ * is null.
+ */
+export interface ChannelQoe {
+  viewers: number;
+  /** Viewers per rendition. */
+  renditions: Record<string, number>;
+  /** p2pBytes / (p2pBytes + cdnBytes) summed over the live viewers' sessions. */
+  offload: number | null;
+  /** Σ segmentsOnTime / Σ segmentsPlayed over the live viewers. */
+  continuityIndex: number | null;
+  /** Σ stallMs / (Σ playMs + Σ stallMs) over the live viewers. */
+  rebufferRatio: number | null;
+  startupMsP50: number | null;
+  startupMsP95: number | null;
+  latencySecP50: number | null;
+  /** Mean of the viewers' connected peers. */
+  peersPerViewer: number | null;
+  /** Media bytes per second from the CDN, over the last sample interval. */
+  cdnBytesPerSec: number;
+  /** Media bytes per second from peers, over the last sample interval. */
+  p2pBytesPerSec: number;
+}
+
+/** One point of a channel's history: its figures at time `t` (ms since the epoch). */
+export interface ChannelQoePoint extends ChannelQoe {
+  t: number;
+}
+
+/** `GET /api/channels/:id/stats`. */
+export interface ChannelStats {
+  channel: string;
+  /** Figures now (throughput: the last complete interval). */
+  current: ChannelQoe;
+  history: {
+    /** Time between points, ms. */
+    intervalMs: number;
+    /** Oldest first; at most an hour. */
+    points: ChannelQoePoint[];
+  };
 }

@@ -1,12 +1,16 @@
 import type { Server as HttpServer } from 'node:http';
+import type { ChannelDisabledReason } from '@meshcast/client/signaling';
 import { Server } from 'socket.io';
 import type { ChannelRegistry } from '../channels/channel-registry.js';
 import type { Logger } from '../logger.js';
+import type { QoeIntake } from '../qoe/qoe-intake.js';
+import { closeChannel } from './channel-room.js';
 import { bindHandlers, type HandlerMap } from './dispatch.js';
 import type { SignalingConfig, SignalingContext, SignalingServer } from './handlers/handler.js';
 import { joinHandler } from './handlers/join-handler.js';
 import { leaveHandler } from './handlers/leave-handler.js';
 import { moreHandler } from './handlers/more-handler.js';
+import { reportHandler } from './handlers/report-handler.js';
 import { signalHandler } from './handlers/signal-handler.js';
 import { MAX_SWARMS_PER_SOCKET } from './schemas.js';
 import { SwarmRegistry } from './swarm-registry.js';
@@ -18,6 +22,8 @@ export interface AttachSignalingOptions {
   registry: Pick<ChannelRegistry, 'get'>;
   /** Uniform in [0, 1), for neighbour sampling. @default Math.random */
   random?: () => number;
+  /** Where `report` events go. @default none: reports are refused */
+  reports?: Pick<QoeIntake, 'accept'>;
 }
 
 /** Counts for health, metrics and tests. */
@@ -35,6 +41,11 @@ export interface Signaling {
   readonly io: SignalingServer;
   stats(): SignalingStats;
   /**
+   * Tells this server's viewers of a channel that it is gone (`channel-disabled`) and drops
+   * them from its swarms. Returns how many connections were told.
+   */
+  closeChannel(channel: string, reason: ChannelDisabledReason): number;
+  /**
    * Disconnects every socket, refuses new ones and forgets all swarms. Leaves the HTTP
    * server running (its owner closes it). Safe to call twice.
    */
@@ -46,6 +57,7 @@ const HANDLERS: HandlerMap = {
   more: moreHandler,
   signal: signalHandler,
   leave: leaveHandler,
+  report: reportHandler,
 };
 
 /**
@@ -58,7 +70,7 @@ const HANDLERS: HandlerMap = {
  */
 export function attachSignaling(
   httpServer: HttpServer,
-  { config, logger, registry, random }: AttachSignalingOptions,
+  { config, logger, registry, random, reports }: AttachSignalingOptions,
 ): Signaling {
   const io: SignalingServer = new Server(httpServer, {
     path: config.signalingPath,
@@ -75,6 +87,7 @@ export function attachSignaling(
     config,
     logger,
     maxSwarmsPerSocket: MAX_SWARMS_PER_SOCKET,
+    ...(reports && { reports }),
   };
 
   io.on('connection', (socket) => {
@@ -93,6 +106,7 @@ export function attachSignaling(
       const s = swarms.stats();
       return { sockets: io.of('/').sockets.size, swarms: s.swarms, members: s.members };
     },
+    closeChannel: (channel, reason) => closeChannel(io, swarms, channel, reason),
     destroy: () => {
       destroying ??= (async () => {
         io.engine.opts.allowRequest = (_req, callback) => {

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { ChannelRegistry } from '../../channels/channel-registry.js';
 import type { ServerConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
+import type { QoeIntake } from '../../qoe/qoe-intake.js';
 import type { SwarmRegistry } from '../swarm-registry.js';
 
 export type SignalingServer = Server<
@@ -43,6 +44,8 @@ export interface SignalingContext {
   readonly logger: Logger;
   /** Most swarms per socket. */
   readonly maxSwarmsPerSocket: number;
+  /** Where `report` events go; without it the server refuses them. */
+  readonly reports?: Pick<QoeIntake, 'accept'>;
 }
 
 /**

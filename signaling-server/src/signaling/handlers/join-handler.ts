@@ -1,4 +1,5 @@
 import type { JoinAck } from '@meshcast/client/signaling';
+import { channelRoom } from '../channel-room.js';
 import { embedOriginAllowed, refusedOriginMessage } from '../../channels/embed-origin.js';
 import { joinSchema } from '../schemas.js';
 import { SignalingRequestError } from '../signaling-request-error.js';
@@ -47,6 +48,7 @@ export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = 
     const neighbours = ctx.swarms.neighbours(swarm, peerId, count);
     ctx.swarms.add(swarm, peerId);
     socket.data.swarms = ctx.swarms.swarmsOf(peerId);
+    await socket.join(channelRoom(channelId));
     ctx.logger.debug({ peerId, swarm, neighbours: neighbours.length }, 'signaling join');
     return {
       peerId,
