@@ -5,6 +5,7 @@ import type { PeerOptions } from '../core/peer.js';
 import { HlsBinding } from '../hls/hls-binding.js';
 import { SignalingClient } from '../signaling/signaling-client.js';
 import { PlaybackMonitor, type PlaybackQoe } from './playback-monitor.js';
+import { QoeReporter } from './qoe-reporter.js';
 
 /** Options of {@link createPlayer}. */
 export interface PlayerOptions {
@@ -31,6 +32,8 @@ export interface PlayerOptions {
   engine?: Partial<EngineConfig>;
   /** WebRTC implementation (Node only). @default the browser's */
   wrtc?: PeerOptions['wrtc'];
+  /** Report playback quality to the server (needs `channel`). @default true */
+  report?: boolean;
 }
 
 /** A snapshot of the player's figures. Names only grow; these stay. */
@@ -66,7 +69,7 @@ export interface PlayerStats extends PlaybackQoe {
 
 /** Errors are data, as in hls.js: a type, a human message, and whether playback stopped. */
 export interface PlayerError {
-  type: 'network' | 'media' | 'unsupported' | 'p2p' | 'other';
+  type: 'network' | 'media' | 'unsupported' | 'p2p' | 'channel' | 'other';
   message: string;
   fatal: boolean;
 }
@@ -106,6 +109,7 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
   private readonly signaling: SignalingClient | undefined;
   private readonly binding: HlsBinding | undefined;
   private readonly monitor: PlaybackMonitor;
+  private readonly reporter: QoeReporter | undefined;
   private cdnBytes = 0;
   private segmentsPlayed = 0;
   private switches = -1;
@@ -157,6 +161,31 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
         });
       });
       this.binding = new HlsBinding(this.engine);
+      this.signaling.on('channelDisabled', ({ reason }) => {
+        if (reason === 'p2p-disabled') {
+          this.emit('error', {
+            type: 'p2p',
+            message: 'P2P was switched off for this channel; playing from the CDN.',
+            fatal: false,
+          });
+          return;
+        }
+        this.emit('error', {
+          type: 'channel',
+          message: reason === 'deleted' ? 'This channel was removed.' : 'This channel is off air.',
+          fatal: true,
+        });
+        this.stopPlayback();
+      });
+    }
+    if (options.channel !== undefined && (options.report ?? true)) {
+      const signaling = this.signaling;
+      this.reporter = new QoeReporter({
+        channel: options.channel,
+        ...(options.serverUrl !== undefined && { serverUrl: options.serverUrl }),
+        stats: () => this.stats(),
+        ...(signaling && { sendOverSocket: (r) => signaling.report(r) }),
+      });
     }
     const hls = new Hls({
       lowLatencyMode: false,
@@ -231,9 +260,17 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     };
   }
 
+  /** Stops loading and playing, keeps the element (the operator took the channel off air). */
+  private stopPlayback(): void {
+    this.hls?.stopLoad();
+    this.video.pause();
+    this.engine?.destroy();
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.reporter?.destroy();
     this.monitor.destroy();
     this.binding?.destroy();
     this.hls?.destroy();

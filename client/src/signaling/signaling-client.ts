@@ -3,6 +3,8 @@ import {
   CHANNEL_ID_PATTERN,
   RENDITION_PATTERN,
   swarmId,
+  type ChannelDisabledMessage,
+  type QoeReport,
   type IceConfig,
   type PeerId,
   type RelayedSignal,
@@ -47,6 +49,8 @@ export interface SignalingClientEvents {
   disconnect: (reason: string) => void;
   /** Connected again and re-joined the swarms it was in (with new peer ids and neighbours). */
   reconnect: (outcomes: RejoinOutcome[]) => void;
+  /** The operator disabled or deleted the channel (or switched its P2P off). */
+  channelDisabled: (message: ChannelDisabledMessage) => void;
 }
 
 type AckCallback = (err: Error | null, ack: unknown) => void;
@@ -90,6 +94,19 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
           ? new SignalingError(e.code, e.message, e.event)
           : new SignalingError('bad-response', 'malformed error event from the server'),
       );
+    });
+    this.socket.on('channel-disabled', (message: unknown) => {
+      const m = message as Partial<ChannelDisabledMessage> | null;
+      const reasons = ['disabled', 'deleted', 'p2p-disabled'];
+      if (
+        typeof m?.channel === 'string' &&
+        typeof m.reason === 'string' &&
+        reasons.includes(m.reason)
+      ) {
+        this.emit('channelDisabled', { channel: m.channel, reason: m.reason });
+      } else {
+        this.emit('error', new SignalingError('bad-response', 'malformed channel-disabled event'));
+      }
     });
     this.socket.on('signal', (message: unknown) => {
       const m = parseRelayedSignal(message);
@@ -143,6 +160,13 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     // Peer ids die with the connection: a signal buffered across a reconnect is useless.
     if (this.destroyed || !this.socket.connected) return false;
     this.socket.emit('signal', { swarm, to, data });
+    return true;
+  }
+
+  /** Sends a QoE report; false (dropped) while disconnected. */
+  report(report: QoeReport): boolean {
+    if (this.destroyed || !this.socket.connected) return false;
+    this.socket.emit('report', report);
     return true;
   }
 
