@@ -8,6 +8,7 @@ import { watchChannelClosures } from './channels/channel-closures.js';
 import { createChannelRegistry } from './channels/create-channel-registry.js';
 import type { ServerConfig } from './config.js';
 import { generateAdminToken } from './http/admin-auth.js';
+import { adminSessionRoute } from './http/admin-session-route.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { embedRoutes } from './http/embed-routes.js';
 import { pageRoutes } from './http/pages.js';
@@ -99,6 +100,7 @@ export async function startServer({
   app.use('/api/channels', channelRoutes(registry, { adminToken }));
   app.use('/api/channels', statsRoutes(registry, qoe));
   app.use('/api/qoe', qoeRoutes(intake));
+  app.use('/api/admin/session', adminSessionRoute(adminToken));
   app.get('/metrics', metricsRoute(metrics.registry));
   app.use(embedRoutes({ registry, staticDir: config.staticDir }));
   app.use('/api', (_req, res) => {

@@ -4,7 +4,8 @@ import express, { Router, type Response } from 'express';
 import type { ChannelRegistry } from '../channels/channel-registry.js';
 
 /**
- * The built player-demo pages: `/` (channel list), `/watch/:channel`, and their assets.
+ * The built player-demo pages: `/` (channel list), `/watch/:channel`, `/admin`, and their
+ * assets.
  * An unknown channel still gets the watch page (it explains itself) but with status 404.
  */
 export function pageRoutes(staticDir: string, registry: ChannelRegistry): Router {
@@ -23,6 +24,11 @@ export function pageRoutes(staticDir: string, registry: ChannelRegistry): Router
 
   router.get('/', (_req, res) => {
     sendPage(res, 'index.html');
+  });
+  // The admin page is public HTML; everything it shows comes from the token-guarded API.
+  router.get(['/admin', '/admin/'], (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    sendPage(res, 'admin.html');
   });
   router.get('/watch', (_req, res) => {
     res.redirect(302, '/');
