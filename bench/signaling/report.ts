@@ -43,9 +43,10 @@ function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]
       '  lost / server errors',
       (x) => `${f0(x.saturation.lost)} / ${f0(x.saturation.serverErrors)}`,
     ),
-    row('server RSS idle (MB)', (x) => f1(x.memory.idleRssBytes / MB)),
-    row(`server RSS with peers held (MB)`, (x) => f1(x.memory.loadedRssBytes / MB)),
+    row('server RSS idle, after GC (MB)', (x) => f1(x.memory.idleRssBytes / MB)),
+    row(`server RSS with peers held, after GC (MB)`, (x) => f1(x.memory.loadedRssBytes / MB)),
     row('server RSS per 1k peers (MB)', (x) => f2(x.memory.rssPer1kPeersBytes / MB)),
+    row('  of which V8 heap per 1k peers (MB)', (x) => f2(x.memory.heapPer1kPeersBytes / MB)),
     row('server peak RSS (MB)', (x) => f1(x.memory.peakRssBytes / MB)),
     row(`leaves/s (${o.concurrency} in flight)`, (x) => f0(x.leave.leavesPerSec)),
     row('members left after leave', (x) => f0(x.leave.membersAfter)),
@@ -97,13 +98,13 @@ function notes(r: ServerResult[]): string[] {
       );
     }
     const phases = { ramp: x.ramp, steady: x.steady, saturation: x.saturation, leave: x.leave };
-    for (const [name, phase] of Object.entries(phases)) {
-      if (phase.cost.otherCpuPct > 10) {
-        lines.push(
-          `WARNING: ${x.server} ${name}: other processes used ${f0(phase.cost.otherCpuPct)}% of a ` +
-            'core: the machine was not quiet, the figures of that phase are disturbed.',
-        );
-      }
+    const busy = Object.entries(phases).filter(([, p]) => p.cost.otherCpuPct > 10);
+    if (busy.length > 0) {
+      lines.push(
+        `WARNING: ${x.server}: the machine was not quiet; other processes used ` +
+          busy.map(([name, p]) => `${f0(p.cost.otherCpuPct)}% of a core in ${name}`).join(', ') +
+          ': those figures are disturbed.',
+      );
     }
   }
   return lines;

@@ -27,11 +27,14 @@ export interface ServerResult {
   saturation: SaturationResult;
   leave: LeaveResult;
   memory: {
+    /** RSS before any peer, after a full GC. */
     idleRssBytes: number;
-    /** RSS with every ramped peer held (after the handshakes settled). */
+    /** RSS with every ramped peer held (handshakes settled, after a full GC). */
     loadedRssBytes: number;
     /** (loaded - idle) / (held / 1000). */
     rssPer1kPeersBytes: number;
+    /** The same for the V8 heap in use: the JS objects each peer costs. */
+    heapPer1kPeersBytes: number;
     peakRssBytes: number;
   };
   /** Server CPU seconds from start to the end of the leave phase. */
@@ -43,14 +46,15 @@ function factoryFor(kind: ServerKind, options: SignalingBenchOptions): PeerFacto
   return options.meshcastClient === 'ws' ? (o) => new MeshcastPeer(o) : (o) => new SocketIoPeer(o);
 }
 
-/** Median RSS of a few samples (GC makes single readings jumpy). */
-async function settledRss(server: ServerProcess): Promise<number> {
+/** Memory the server holds: RSS (median of a few samples) and V8 heap, after a full GC. */
+async function settledMemory(server: ServerProcess): Promise<{ rss: number; heap: number }> {
+  const { heapUsedBytes } = await server.status(true);
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
-    samples.push(server.sample().rssBytes);
     await sleep(200);
+    samples.push(server.sample().rssBytes);
   }
-  return samples.sort((a, b) => a - b)[2]!;
+  return { rss: samples.sort((a, b) => a - b)[2]!, heap: heapUsedBytes };
 }
 
 /** Starts `kind` in a child process, runs every phase against it and stops it. */
@@ -69,8 +73,8 @@ export async function runServer(
   });
   try {
     await sleep(1000);
-    const idleRssBytes = await settledRss(server);
-    log(`${kind}: pid ${server.pid}, port ${server.port}, idle RSS ${mb(idleRssBytes)} MB`);
+    const idle = await settledMemory(server);
+    log(`${kind}: pid ${server.pid}, port ${server.port}, idle RSS ${mb(idle.rss)} MB`);
 
     const rampResult = await ramp(
       gen,
@@ -80,10 +84,10 @@ export async function runServer(
       options.settleMs,
     );
     const serverMembers = await server.members();
-    const loadedRssBytes = await settledRss(server);
+    const loaded = await settledMemory(server);
     log(
       `${kind}: ramp ${rampResult.held}/${options.peers} held in ${rampResult.cost.seconds.toFixed(1)} s ` +
-        `(server counts ${serverMembers}), RSS ${mb(loadedRssBytes)} MB`,
+        `(server counts ${serverMembers}), RSS ${mb(loaded.rss)} MB`,
     );
 
     const senders = gen.probeSenders();
@@ -118,9 +122,10 @@ export async function runServer(
       saturation,
       leave,
       memory: {
-        idleRssBytes,
-        loadedRssBytes,
-        rssPer1kPeersBytes: (loadedRssBytes - idleRssBytes) / (rampResult.held / 1000),
+        idleRssBytes: idle.rss,
+        loadedRssBytes: loaded.rss,
+        rssPer1kPeersBytes: (loaded.rss - idle.rss) / (rampResult.held / 1000),
+        heapPer1kPeersBytes: (loaded.heap - idle.heap) / (rampResult.held / 1000),
         peakRssBytes: final.peakRssBytes,
       },
       serverCpuSeconds: final.cpuSeconds,

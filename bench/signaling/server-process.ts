@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChildMessage, ParentMessage } from './servers/child-protocol.js';
+import type { ChildMessage, ChildStatus, ParentMessage } from './servers/child-protocol.js';
 
 /** The servers the benchmark can run. */
 export type ServerKind = 'meshcast' | 'tracker';
@@ -82,7 +82,7 @@ export function cpuTimes(): { busy: number; total: number }[] {
  */
 export class ServerProcess {
   private nextId = 1;
-  private readonly waiting = new Map<number, (members: number) => void>();
+  private readonly waiting = new Map<number, (status: ChildStatus) => void>();
   private exited: Promise<void>;
 
   private constructor(
@@ -92,8 +92,8 @@ export class ServerProcess {
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.on('message', (message: ChildMessage) => {
-      if (message.type !== 'members') return;
-      this.waiting.get(message.id)?.(message.members);
+      if (message.type !== 'status') return;
+      this.waiting.get(message.id)?.(message);
       this.waiting.delete(message.id);
     });
   }
@@ -102,7 +102,7 @@ export class ServerProcess {
   static async start(kind: ServerKind, cpu: number | undefined): Promise<ServerProcess> {
     // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const node = [process.execPath, ...extra, '--import', 'tsx', ENTRIES[kind]];
+    const node = [process.execPath, '--expose-gc', ...extra, '--import', 'tsx', ENTRIES[kind]];
     const [cmd, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
     const child = spawn(cmd!, args, {
       cwd: REPO_ROOT,
@@ -140,20 +140,25 @@ export class ServerProcess {
     return sampleProc(this.pid);
   }
 
-  /** Peers the server holds in swarms, as it counts them. */
-  members(): Promise<number> {
+  /** The server's own account: swarm members and heap in use (after a full GC if `gc`). */
+  status(gc = false): Promise<ChildStatus> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         reject(new Error(`${this.kind} server did not answer within 10 s`));
       }, 10_000);
-      this.waiting.set(id, (members) => {
+      this.waiting.set(id, (status) => {
         clearTimeout(timer);
-        resolve(members);
+        resolve(status);
       });
-      this.child.send({ type: 'members', id } satisfies ParentMessage);
+      this.child.send({ type: 'status', id, gc } satisfies ParentMessage);
     });
+  }
+
+  /** Peers the server holds in swarms, as it counts them. */
+  async members(): Promise<number> {
+    return (await this.status()).members;
   }
 
   /** Asks the server to stop; kills it if it has not exited within 5 s. */

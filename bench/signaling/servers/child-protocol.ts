@@ -1,12 +1,20 @@
 /** Messages between the benchmark and a server child process (over the IPC channel). */
 
-/** Parent -> child. */
-export type ParentMessage = { type: 'members'; id: number } | { type: 'stop' };
+/** Parent -> child: a status query (after a full GC when `gc`), or stop. */
+export type ParentMessage = { type: 'status'; id: number; gc: boolean } | { type: 'stop' };
+
+/** What the server reports about itself. */
+export interface ChildStatus {
+  /** Peers the server holds in swarms (memberships summed over swarms). */
+  members: number;
+  /** V8 heap in use (process.memoryUsage().heapUsed). */
+  heapUsedBytes: number;
+}
 
 /** Child -> parent. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'members'; id: number; members: number }
+  | ({ type: 'status'; id: number } & ChildStatus)
   | { type: 'failed'; message: string };
 
 /** What a child entry starts: a server on 127.0.0.1 and a port. */
@@ -39,8 +47,14 @@ export async function serveChild(start: () => Promise<ChildServer>): Promise<voi
     void server.close().finally(() => process.exit(0));
   };
   process.on('message', (message: ParentMessage) => {
-    if (message.type === 'members') {
-      send({ type: 'members', id: message.id, members: server.members() });
+    if (message.type === 'status') {
+      // Run with --expose-gc: collect twice so that garbage does not count as held memory.
+      if (message.gc) {
+        globalThis.gc?.();
+        globalThis.gc?.();
+      }
+      const heapUsedBytes = process.memoryUsage().heapUsed;
+      send({ type: 'status', id: message.id, members: server.members(), heapUsedBytes });
     } else {
       stop();
     }
