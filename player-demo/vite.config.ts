@@ -15,7 +15,11 @@ export default defineConfig({
   ],
   resolve: {
     // Pages build against the client's source: one build step, always in sync.
-    alias: { '@meshcast/client': page('../client/src/index.ts') },
+    alias: [
+      { find: '@meshcast/client/embed', replacement: page('../client/src/embed/index.ts') },
+      { find: '@meshcast/client/videojs', replacement: page('../client/src/videojs/index.ts') },
+      { find: '@meshcast/client', replacement: page('../client/src/index.ts') },
+    ],
   },
   build: {
     outDir: 'dist',
@@ -25,7 +29,13 @@ export default defineConfig({
     // hls.js alone is ~500 kB minified; the embed bundle has its own budget.
     chunkSizeWarningLimit: 1024,
     rollupOptions: {
-      input: { index: page('index.html'), watch: page('watch.html') },
+      input: {
+        index: page('index.html'),
+        watch: page('watch.html'),
+        embed: page('embed.html'),
+        'embed-example': page('embed-example.html'),
+        videojs: page('videojs.html'),
+      },
     },
   },
 });

@@ -1,5 +1,6 @@
 import { createPlayer, type MeshcastPlayer, type PlayerStats } from '@meshcast/client';
 import { el, getChannel } from './api.js';
+import { showEmbedSnippets } from './embed-snippet.js';
 
 declare global {
   interface Window {
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   }
 
   stage.hidden = false;
+  showEmbedSnippets(channel.id);
   // ?p2p=0 plays from the CDN only (comparison runs); so does a channel with P2P off.
   const p2p = channel.p2pEnabled && new URLSearchParams(location.search).get('p2p') !== '0';
   const player = createPlayer({

@@ -9,6 +9,7 @@ export {
   meshcastStats,
   MESHCAST_SOURCE_TYPE,
   registerMeshcast,
+  type MeshcastPluginHost,
   type MeshcastVideojs,
   type MeshcastVideojsOptions,
 } from './register.js';

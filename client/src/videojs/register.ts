@@ -32,6 +32,14 @@ export interface MeshcastVideojs {
   stats(): MeshcastVideojsStats | undefined;
 }
 
+/**
+ * A video.js player once {@link registerMeshcast} ran (video.js's types do not know plugins):
+ * `(videojs('player') as Player & MeshcastPluginHost).meshcast({ channel: 'demo' })`.
+ */
+export interface MeshcastPluginHost {
+  meshcast(options: MeshcastVideojsOptions): MeshcastVideojs;
+}
+
 const registered = new WeakSet<object>();
 const settings = new WeakMap<VideojsPlayerLike, MeshcastHlsSourceConfig>();
 const sources = new WeakMap<VideojsPlayerLike, MeshcastHlsSource>();
