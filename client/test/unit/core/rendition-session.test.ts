@@ -57,9 +57,9 @@ class FakeSwarm extends Emitter<SessionSwarmEvents> {
 function setup() {
   let now = 10_000;
   const cdnUrls: string[] = [];
-  const fetch = (url: string | URL | Request): Promise<Response> => {
-    cdnUrls.push(String(url));
-    const seq = Number(/(\d+)\.ts$/.exec(String(url))?.[1]);
+  const fetch = (url: string): Promise<Response> => {
+    cdnUrls.push(url);
+    const seq = Number(/(\d+)\.ts$/.exec(url)?.[1]);
     return Promise.resolve(new Response(bytesOf(seq)));
   };
   const counters: TrafficCounters = {
