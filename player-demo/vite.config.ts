@@ -4,7 +4,7 @@ import { nodePolyfills } from 'vite-plugin-node-polyfills';
 
 const page = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
 
-/** Multi-page app; the server maps `/` and `/watch/:channel` to these files. */
+/** Multi-page app; the server maps `/`, `/watch/:channel` and `/admin` to these files. */
 export default defineConfig({
   // simple-peer expects Node's events, buffer, process and global.
   plugins: [
@@ -35,6 +35,7 @@ export default defineConfig({
         embed: page('embed.html'),
         'embed-example': page('embed-example.html'),
         videojs: page('videojs.html'),
+        admin: page('admin.html'),
       },
     },
   },
