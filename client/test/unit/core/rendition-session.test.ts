@@ -10,7 +10,7 @@ import {
 } from '../../../src/core/rendition-session.js';
 import { DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
 
-const bytesOf = (seq: number): Uint8Array => new Uint8Array(1000).fill(seq % 256);
+const bytesOf = (seq: number): Uint8Array<ArrayBuffer> => new Uint8Array(1000).fill(seq % 256);
 const info = (seq: number, start: number): SegmentInfo => ({
   seq,
   url: `http://cdn.test/${seq}.ts`,
