@@ -1,0 +1,108 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MeshcastServer } from '../../../signaling-server/src/server.js';
+import { launchChromium } from '../../../test/support/chromium.js';
+import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { openEmbedViewer, until, type EmbedViewer } from './support/embed-viewers.js';
+
+// /demo/videojs: video.js with its own controls, playing through hls.js + meshcast.
+
+let server: MeshcastServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  requireBuiltPages();
+  server = await startTestServer({ iceCandidateFilter: 'loopback' });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+interface VjsState {
+  p2pBytes: number;
+  uploadBytes: number;
+  peers: number;
+  startupMs: number | undefined;
+  currentTime: number;
+  levels: string[];
+  selectedLevel: number;
+  controlBar: boolean;
+  tech: string;
+}
+
+/** The page's video.js player and meshcast figures. */
+const state = (page: Page): Promise<VjsState | null> =>
+  page.evaluate(() => {
+    const v = window.meshcastVideojs;
+    const s = v?.meshcast.stats();
+    if (!v || !s) return null;
+    const player = v.player as unknown as {
+      currentTime(): number;
+      qualityLevels(): { length: number; selectedIndex: number; [i: number]: { id: string } };
+      techName_: string;
+    };
+    const list = player.qualityLevels();
+    const levels: string[] = [];
+    for (let i = 0; i < list.length; i++) levels.push(list[i]!.id);
+    return {
+      p2pBytes: s.p2pBytes,
+      uploadBytes: s.uploadBytes,
+      peers: s.peers,
+      startupMs: s.startupMs,
+      currentTime: player.currentTime(),
+      levels,
+      selectedLevel: list.selectedIndex,
+      controlBar: document.querySelector('.vjs-control-bar') !== null,
+      tech: player.techName_,
+    };
+  });
+
+describe('video.js demo', () => {
+  it('two viewers play through hls.js + meshcast with P2P, video.js controls and quality levels', async () => {
+    const viewers: EmbedViewer[] = [];
+    for (let i = 0; i < 2; i++) {
+      viewers.push(await openEmbedViewer(browser, `${server.url}/demo/videojs?channel=demo`));
+    }
+    await until(
+      'both video.js players show a first frame',
+      async () =>
+        (await Promise.all(viewers.map((v) => state(v.page)))).every(
+          (s) => s?.startupMs !== undefined,
+        ),
+      40_000,
+    );
+    await until(
+      'segments travel between the two viewers',
+      async () => {
+        const s = await Promise.all(viewers.map((v) => state(v.page)));
+        return (
+          s.every((x) => x && x.peers >= 1) && s.reduce((n, x) => n + (x?.p2pBytes ?? 0), 0) > 0
+        );
+      },
+      40_000,
+    );
+    const snaps = await Promise.all(viewers.map((v) => state(v.page)));
+    console.log('videojs', JSON.stringify(snaps));
+    for (const s of snaps) {
+      expect(s?.tech).toBe('Html5');
+      expect(s?.controlBar).toBe(true);
+      // The demo's two renditions as video.js quality levels, one of them selected (hls.js's
+      // level switch reached video.js).
+      expect(s?.levels.sort()).toEqual(['240p', '360p']);
+      expect(s?.selectedLevel).toBeGreaterThanOrEqual(0);
+    }
+    expect(snaps.reduce((n, s) => n + (s?.p2pBytes ?? 0), 0)).toBeGreaterThan(0);
+    expect(snaps.reduce((n, s) => n + (s?.uploadBytes ?? 0), 0)).toBeGreaterThan(0);
+    // video.js sees the playhead move.
+    const t0 = snaps[0]!.currentTime;
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await state(viewers[0]!.page))!.currentTime).toBeGreaterThan(t0 + 1);
+    for (const v of viewers) {
+      expect(v.pageErrors).toEqual([]);
+      await v.close();
+    }
+  });
+});
