@@ -45,8 +45,7 @@ const state = (page: Page): Promise<VjsState | null> =>
       techName_: string;
     };
     const list = player.qualityLevels();
-    const levels: string[] = [];
-    for (let i = 0; i < list.length; i++) levels.push(list[i]!.id);
+    const levels = Array.from({ length: list.length }, (_, i) => list[i]!.id);
     return {
       p2pBytes: s.p2pBytes,
       uploadBytes: s.uploadBytes,
