@@ -42,8 +42,8 @@ export class SqliteChannelRegistry implements ChannelRegistry {
   private closed = false;
 
   constructor({ file, seed, onListenerError }: SqliteChannelRegistryOptions) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     try {
+      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('busy_timeout = 5000');
