@@ -1,0 +1,124 @@
+import type { EventQueue } from './event-queue.js';
+
+/**
+ * Timed byte flows over access links. Each node has an upload and a download capacity
+ * (bytes/ms); the flows leaving a node share its upload equally and the flows entering a
+ * node share its download equally (processor sharing); a flow runs at the smaller of its two
+ * shares. The CDN is a source without a capacity limit. Rates change only when a flow starts
+ * or ends at one of its two ends; the completion event is then moved (lazily: stale events
+ * carry an old version and do nothing).
+ */
+export interface FlowNode {
+  /** Upload capacity, bytes/ms. */
+  readonly up: number;
+  /** Download capacity, bytes/ms. */
+  readonly down: number;
+  readonly outFlows: Set<Flow>;
+  readonly inFlows: Set<Flow>;
+}
+
+export function createNode(up: number, down: number): FlowNode {
+  return { up, down, outFlows: new Set(), inFlows: new Set() };
+}
+
+export interface Flow {
+  /** Undefined for the CDN. */
+  readonly from: FlowNode | undefined;
+  readonly to: FlowNode;
+  readonly bytes: number;
+  /** Bytes sent up to `updatedAt`. */
+  sent: number;
+  /** Current rate, bytes/ms. */
+  rate: number;
+  updatedAt: number;
+  readonly startedAt: number;
+  /** Rate when the flow started, bytes/ms. */
+  readonly firstRate: number;
+  version: number;
+  done: boolean;
+  readonly onDone: () => void;
+}
+
+export class FlowNetwork {
+  /** Bytes moved, by flows that completed or stopped. */
+  movedBytes = 0;
+
+  constructor(private readonly q: EventQueue) {}
+
+  /** Starts sending `bytes` from `from` (undefined = CDN) to `to`; `onDone` when all are sent. */
+  start(from: FlowNode | undefined, to: FlowNode, bytes: number, onDone: () => void): Flow {
+    const now = this.q.now;
+    const flow: Flow = {
+      from,
+      to,
+      bytes,
+      sent: 0,
+      rate: 0,
+      updatedAt: now,
+      startedAt: now,
+      firstRate: 0,
+      version: 0,
+      done: false,
+      onDone,
+    };
+    from?.outFlows.add(flow);
+    to.inFlows.add(flow);
+    this.touch(from, to);
+    (flow as { firstRate: number }).firstRate = flow.rate;
+    return flow;
+  }
+
+  /** Stops a flow before its end; returns the bytes it sent. */
+  stop(flow: Flow): number {
+    if (flow.done) return flow.sent;
+    this.advance(flow);
+    flow.done = true;
+    flow.version++;
+    this.detach(flow);
+    this.movedBytes += flow.sent;
+    return flow.sent;
+  }
+
+  /** Bytes sent so far. */
+  sent(flow: Flow): number {
+    if (flow.done) return flow.sent;
+    return Math.min(flow.bytes, flow.sent + flow.rate * (this.q.now - flow.updatedAt));
+  }
+
+  private detach(flow: Flow): void {
+    flow.from?.outFlows.delete(flow);
+    flow.to.inFlows.delete(flow);
+    this.touch(flow.from, flow.to);
+  }
+
+  /** Re-rates every flow at the two nodes. */
+  private touch(from: FlowNode | undefined, to: FlowNode): void {
+    if (from) for (const f of from.outFlows) this.rerate(f);
+    for (const f of to.inFlows) if (f.from !== from || !from) this.rerate(f);
+  }
+
+  private advance(flow: Flow): void {
+    const now = this.q.now;
+    flow.sent = Math.min(flow.bytes, flow.sent + flow.rate * (now - flow.updatedAt));
+    flow.updatedAt = now;
+  }
+
+  private rerate(flow: Flow): void {
+    const up = flow.from ? flow.from.up / flow.from.outFlows.size : Infinity;
+    const rate = Math.min(up, flow.to.down / flow.to.inFlows.size);
+    if (rate === flow.rate) return;
+    this.advance(flow);
+    flow.rate = rate;
+    const version = ++flow.version;
+    const remaining = flow.bytes - flow.sent;
+    this.q.after(remaining / rate, () => {
+      if (flow.version !== version || flow.done) return;
+      this.advance(flow);
+      flow.sent = flow.bytes;
+      flow.done = true;
+      this.detach(flow);
+      this.movedBytes += flow.bytes;
+      flow.onDone();
+    });
+  }
+}

@@ -1,0 +1,48 @@
+import createDebug from 'debug';
+
+/** What the sessions decided, counted from their debug lines (namespace meshcast:session). */
+export interface SessionTrace {
+  /** CDN fetches by the scheduler's reason: seeder, backup, deadline, alone, retry. */
+  cdnReasons: Record<string, number>;
+  /** Peer transfers the scheduler cancelled, by reason: stalled, too-slow. */
+  cancels: Record<string, number>;
+  /** Peer requests started. */
+  peerRequests: number;
+}
+
+export function createSessionTrace(): SessionTrace {
+  return { cdnReasons: {}, cancels: {}, peerRequests: 0 };
+}
+
+/**
+ * Counts the sessions' decisions without touching the core: enables the `meshcast:session`
+ * debug namespace and replaces debug's output with a counter keyed on the format strings.
+ */
+export function traceSessions(
+  trace: SessionTrace,
+  follow?: { id: string; now: () => number },
+): void {
+  const bump = (map: Record<string, number>, key: unknown): void => {
+    const k = String(key);
+    map[k] = (map[k] ?? 0) + 1;
+  };
+  createDebug.formatArgs = () => undefined;
+  createDebug.log = (...args: unknown[]) => {
+    if (follow && args[1] === follow.id) {
+      const [format, ...rest] = args as [string, ...unknown[]];
+      console.error(`${(follow.now() / 1000).toFixed(3)} ${format}`, ...rest);
+    }
+    switch (args[0]) {
+      case '%s cdn %d (%s)':
+        bump(trace.cdnReasons, args[3]);
+        return;
+      case '%s cancel %d from %s (%s)':
+        bump(trace.cancels, args[4]);
+        return;
+      case '%s peer %d from %s':
+        trace.peerRequests++;
+        return;
+    }
+  };
+  createDebug.enable('meshcast:session');
+}

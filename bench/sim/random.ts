@@ -1,0 +1,30 @@
+/** Seeded pseudo-random numbers (mulberry32), so a run is reproducible from its seed. */
+export type Random = () => number;
+
+/** Uniform in [0, 1) from a 32-bit seed. */
+export function createRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal deviate (Box-Muller). */
+export function normal(random: Random): number {
+  const u = Math.max(random(), Number.MIN_VALUE);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** Exponential deviate with the given mean. */
+export function exponential(random: Random, mean: number): number {
+  return -Math.log(1 - random()) * mean;
+}
+
+/** Uniform in [lo, hi). */
+export function uniform(random: Random, lo: number, hi: number): number {
+  return lo + (hi - lo) * random();
+}

@@ -1,0 +1,465 @@
+import { PeerError, type PeerErrorType } from '../../client/src/core/peer-error.js';
+import type { PeerRequestOptions } from '../../client/src/core/peer-requests.js';
+import type { SessionPeer } from '../../client/src/core/rendition-session.js';
+import { ThroughputEstimator } from '../../client/src/core/throughput.js';
+import { MAX_CHUNK_BYTES, decode, encode, type WireMessage } from '../../client/src/core/wire.js';
+import type { EventQueue } from './event-queue.js';
+import type { Flow, FlowNetwork, FlowNode } from './flow-network.js';
+
+/** Bytes a data message adds to its chunk (measured with the real encoder). */
+export const DATA_HEADER_BYTES =
+  encode({ type: 'data', requestId: 1, seq: 1, total: 1, offset: 0, chunk: new Uint8Array(1) })
+    .length - 1;
+
+/** Data messages a segment of `bytes` takes on the wire. */
+export const chunksOf = (bytes: number): number => Math.max(1, Math.ceil(bytes / MAX_CHUNK_BYTES));
+
+/** The peer settings the simulator honours (the fields of the client's PeerConfig). */
+export interface SimPeerLimits {
+  requestTimeoutMs: number;
+  maxPendingRequests: number;
+  maxServingQueue: number;
+  throughputHalfLifeMs: number;
+}
+
+/** Byte counts of everything sent between peers, over all viewers. */
+export interface WireCounters {
+  /** Encoded control messages (have-map, have-delta, request, cancel, absent), bytes. */
+  controlBytes: number;
+  controlByType: Record<Exclude<WireMessage['type'], 'data'>, number>;
+  /** Segment bytes sent in data messages (chunk payloads, cancelled transfers included). */
+  payloadBytes: number;
+  /** Data message headers, counted per chunk. */
+  headerBytes: number;
+  /** Failed peer requests by reason (cancellations by the session included). */
+  failures: Record<PeerErrorType, number>;
+}
+
+export function createWireCounters(): WireCounters {
+  return {
+    controlBytes: 0,
+    controlByType: { 'have-map': 0, 'have-delta': 0, request: 0, cancel: 0, absent: 0 },
+    payloadBytes: 0,
+    headerBytes: 0,
+    failures: {
+      timeout: 0,
+      absent: 0,
+      closed: 0,
+      cancelled: 0,
+      protocol: 0,
+      busy: 0,
+      connection: 0,
+    },
+  };
+}
+
+/** What a connection end needs from the viewer that owns it. */
+export interface PeerHost {
+  readonly id: string;
+  readonly node: FlowNode;
+  readonly uploads: UploadGate;
+  provide(seq: number): Uint8Array | undefined;
+  onUpload(bytes: number): void;
+  onHave(peer: SimPeer): void;
+  onClosed(peer: SimPeer): void;
+}
+
+export interface SimPeerContext {
+  q: EventQueue;
+  net: FlowNetwork;
+  limits: SimPeerLimits;
+  wire: WireCounters;
+  /** Prints a line about one viewer (SIM_TRACE). */
+  trace?: (host: PeerHost, line: string) => void;
+}
+
+/**
+ * How many segments a viewer sends at once over all its connections. The client has no such
+ * limit (each connection serves its own queue, all of them at once): `Infinity` mirrors it;
+ * a finite value is an experiment (a swarm-wide FIFO of connections waiting for a slot).
+ */
+export class UploadGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly slots: number) {}
+
+  /** Takes a slot now, or queues `wake` (called once a slot is free; it must take it). */
+  acquire(wake: () => void): boolean {
+    if (this.active < this.slots) {
+      this.active++;
+      return true;
+    }
+    this.waiting.push(wake);
+    return false;
+  }
+
+  /** Frees a slot: hands it to the first waiter, if any. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  /** Forgets a queued waiter (its connection closed or has nothing to send). */
+  forget(wake: () => void): void {
+    const i = this.waiting.indexOf(wake);
+    if (i >= 0) this.waiting.splice(i, 1);
+  }
+}
+
+interface Outbound {
+  readonly requestId: number;
+  readonly seq: number;
+  readonly sentAt: number;
+  readonly options: PeerRequestOptions;
+  readonly resolve: (bytes: Uint8Array) => void;
+  readonly reject: (err: PeerError) => void;
+  /** The remote's transfer, once it started serving. */
+  flow?: Flow;
+  total?: number;
+  firstAt?: number;
+  received: number;
+  lastDataAt: number;
+  onAbort?: () => void;
+}
+
+interface Job {
+  readonly requestId: number;
+  readonly seq: number;
+  flow?: Flow;
+  bytes?: Uint8Array;
+}
+
+const TYPE_BY_TAG = ['', 'have-map', 'have-delta', 'request', 'data', 'cancel', 'absent'] as const;
+
+/**
+ * One end of a simulated data-channel connection: the local viewer's view of a neighbour
+ * (implements the session's {@link SessionPeer}) and the server of the neighbour's requests.
+ * It mirrors the client's Peer / PeerRequests / PeerServer: control messages go through the
+ * real wire encoder and decoder and arrive after the link latency; each connection serves one
+ * request at a time in order (`maxServingQueue` waiting, more are answered `absent`); a
+ * request with no data for `requestTimeoutMs` is cancelled. Segment data is a timed flow over
+ * the two access links; progress is seen chunk by chunk (16 KiB) when the owner polls it.
+ */
+export class SimPeer implements SessionPeer {
+  readonly remoteHave = new Set<number>();
+  /** The other end, once the remote accepted the connection. */
+  remote: SimPeer | undefined;
+  open = false;
+  /** Whether it was ever open. */
+  opened = false;
+  closed = false;
+  /** Segment payload bytes received and sent (the swarm's partner score). */
+  bytesReceived = 0;
+  bytesSent = 0;
+  private readonly inFlight = new Map<number, Outbound>();
+  private readonly estimator: ThroughputEstimator;
+  private nextRequestId = 1;
+  private queue: Job[] = [];
+  private current: Job | undefined;
+  /** Queued at the upload gate. */
+  private gateWaiting = false;
+
+  constructor(
+    private readonly ctx: SimPeerContext,
+    private readonly host: PeerHost,
+    /** The remote viewer's id. */
+    readonly id: string,
+    /** One-way latency of the link, ms. */
+    readonly latencyMs: number,
+    readonly initiator: boolean,
+  ) {
+    this.estimator = new ThroughputEstimator(ctx.limits.throughputHalfLifeMs);
+  }
+
+  get connected(): boolean {
+    return this.open && !this.closed;
+  }
+
+  get pendingRequests(): number {
+    return this.inFlight.size;
+  }
+
+  /** Whether requests are in flight (the owner then polls progress). */
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  throughput(): number | undefined {
+    return this.estimator.estimate();
+  }
+
+  request(seq: number, options: PeerRequestOptions = {}): Promise<Uint8Array> {
+    if (!this.connected) return Promise.reject(this.fail('closed', 'peer is not connected'));
+    if (options.signal?.aborted) return Promise.reject(this.fail('cancelled', 'aborted'));
+    if (this.inFlight.size >= this.ctx.limits.maxPendingRequests) {
+      return Promise.reject(this.fail('busy', `${this.inFlight.size} requests in flight`));
+    }
+    const requestId = this.nextRequestId++;
+    const now = this.ctx.q.now;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const entry: Outbound = {
+        requestId,
+        seq,
+        sentAt: now,
+        options,
+        resolve,
+        reject,
+        received: 0,
+        lastDataAt: now,
+      };
+      this.inFlight.set(requestId, entry);
+      if (options.signal) {
+        entry.onAbort = () => {
+          this.abandon(entry, 'cancelled', 'aborted');
+        };
+        options.signal.addEventListener('abort', entry.onAbort);
+      }
+      this.send({ type: 'request', requestId, seq });
+    });
+  }
+
+  /** Sends an encoded control message to the remote. */
+  sendBytes(bytes: Uint8Array): void {
+    const remote = this.remote;
+    if (!this.connected || !remote) return;
+    const w = this.ctx.wire;
+    w.controlBytes += bytes.length;
+    const type = TYPE_BY_TAG[bytes[1] ?? 0];
+    if (type && type !== 'data') w.controlByType[type] += bytes.length;
+    this.ctx.q.after(this.latencyMs, () => {
+      remote.receive(bytes);
+    });
+  }
+
+  send(message: WireMessage): void {
+    if (this.connected) this.sendBytes(encode(message));
+  }
+
+  /**
+   * Called by the owner's tick: reports the chunks that arrived since the last poll and
+   * abandons requests without data for `requestTimeoutMs`.
+   */
+  poll(): void {
+    const now = this.ctx.q.now;
+    for (const entry of [...this.inFlight.values()]) {
+      const flow = entry.flow;
+      if (flow && entry.total !== undefined) {
+        // Bytes that reached us: what the remote sent, one link latency ago.
+        const wire = Math.max(0, this.ctx.net.sent(flow) - flow.rate * this.latencyMs);
+        const chunks = Math.floor(wire / (MAX_CHUNK_BYTES + DATA_HEADER_BYTES));
+        const received = Math.min(entry.total, chunks * MAX_CHUNK_BYTES);
+        this.ctx.trace?.(
+          this.host,
+          `poll ${entry.seq} from ${this.id}: rate ${flow.rate.toFixed(1)} B/ms, ` +
+            `${flow.from?.outFlows.size ?? 0} uploads there, received ${received}`,
+        );
+        if (received > entry.received) {
+          this.bytesReceived += received - entry.received;
+          entry.received = received;
+          entry.lastDataAt = now;
+          entry.options.onProgress?.(received, entry.total);
+        }
+      }
+      if (now - entry.lastDataAt >= this.ctx.limits.requestTimeoutMs) {
+        const ms = this.ctx.limits.requestTimeoutMs;
+        this.abandon(entry, 'timeout', `no data for ${entry.seq} in ${ms} ms`);
+      }
+    }
+  }
+
+  /** Closes this end; the remote end closes one latency later. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.open = false;
+    this.stopServing();
+    for (const entry of [...this.inFlight.values()]) this.settle(entry, 'closed', 'peer closed');
+    const remote = this.remote;
+    if (remote) {
+      this.ctx.q.after(this.latencyMs, () => {
+        remote.close();
+      });
+    }
+    this.host.onClosed(this);
+  }
+
+  private receive(bytes: Uint8Array): void {
+    if (this.closed) return;
+    const message = decode(bytes);
+    switch (message.type) {
+      case 'have-map':
+        this.remoteHave.clear();
+        for (const s of message.seqs) this.remoteHave.add(s);
+        this.host.onHave(this);
+        return;
+      case 'have-delta':
+        for (const s of message.added) this.remoteHave.add(s);
+        for (const s of message.removed) this.remoteHave.delete(s);
+        this.host.onHave(this);
+        return;
+      case 'request':
+        this.serve(message.requestId, message.seq);
+        return;
+      case 'cancel':
+        this.cancelServing(message.requestId);
+        return;
+      case 'absent': {
+        const entry = this.inFlight.get(message.requestId);
+        if (entry?.seq !== message.seq) return;
+        this.settle(entry, 'absent', `remote does not hold ${message.seq}`);
+        if (this.remoteHave.delete(message.seq)) this.host.onHave(this);
+        return;
+      }
+      case 'data':
+        return; // data travels as flows, never as messages
+    }
+  }
+
+  // --- requesting side ---
+
+  /** The remote started sending our request (a simulator shortcut for its first chunk). */
+  private transferStarted(requestId: number, flow: Flow, total: number): void {
+    const entry = this.inFlight.get(requestId);
+    if (!entry) return;
+    entry.flow = flow;
+    entry.total = total;
+    const first = Math.min(total, MAX_CHUNK_BYTES) + DATA_HEADER_BYTES;
+    entry.firstAt = flow.startedAt + this.latencyMs + first / flow.firstRate;
+  }
+
+  /** The last chunk of a request arrived. */
+  private arrived(requestId: number, bytes: Uint8Array): void {
+    const entry = this.inFlight.get(requestId);
+    if (!entry) return; // chunks still in flight after a cancel or a timeout
+    const now = this.ctx.q.now;
+    this.bytesReceived += bytes.length - entry.received;
+    entry.received = bytes.length;
+    entry.options.onProgress?.(bytes.length, bytes.length);
+    const firstAt = Math.min(entry.firstAt ?? now, now);
+    const firstBytes = Math.min(bytes.length, MAX_CHUNK_BYTES);
+    if (now > firstAt) this.estimator.sample(bytes.length - firstBytes, now - firstAt);
+    else this.estimator.sample(bytes.length, now - entry.sentAt);
+    this.inFlight.delete(requestId);
+    if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    entry.resolve(bytes);
+  }
+
+  private abandon(entry: Outbound, type: PeerErrorType, message: string): void {
+    if (this.inFlight.get(entry.requestId) !== entry) return;
+    this.send({ type: 'cancel', requestId: entry.requestId });
+    this.settle(entry, type, message);
+  }
+
+  private settle(entry: Outbound, type: PeerErrorType, message: string): void {
+    this.inFlight.delete(entry.requestId);
+    if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    entry.reject(this.fail(type, message));
+  }
+
+  private fail(type: PeerErrorType, message: string): PeerError {
+    this.ctx.wire.failures[type]++;
+    return new PeerError(type, message);
+  }
+
+  // --- serving side ---
+
+  private serve(requestId: number, seq: number): void {
+    if (this.current?.requestId === requestId || this.queue.some((j) => j.requestId === requestId))
+      return;
+    if (this.queue.length >= this.ctx.limits.maxServingQueue) {
+      this.send({ type: 'absent', requestId, seq });
+      return;
+    }
+    this.queue.push({ requestId, seq });
+    this.pump();
+  }
+
+  private readonly wake = (): void => {
+    this.gateWaiting = false;
+    this.pump(true);
+  };
+
+  private pump(slotTaken = false): void {
+    const remote = this.remote;
+    let slot = slotTaken;
+    while (!this.current && this.connected && remote) {
+      const job = this.queue[0];
+      if (!job) break;
+      if (!slot) {
+        if (this.gateWaiting) return;
+        if (!this.host.uploads.acquire(this.wake)) {
+          this.gateWaiting = true;
+          return;
+        }
+        slot = true;
+      }
+      this.queue.shift();
+      const bytes = this.host.provide(job.seq);
+      if (!bytes) {
+        this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
+        continue;
+      }
+      slot = false;
+      this.current = job;
+      job.bytes = bytes;
+      const wire = bytes.length + chunksOf(bytes.length) * DATA_HEADER_BYTES;
+      job.flow = this.ctx.net.start(this.host.node, remote.host.node, wire, () => {
+        this.served(job, bytes);
+      });
+      remote.transferStarted(job.requestId, job.flow, bytes.length);
+    }
+    if (slot) this.host.uploads.release(); // taken, then nothing to send
+  }
+
+  private served(job: Job, bytes: Uint8Array): void {
+    this.current = undefined;
+    this.host.uploads.release();
+    this.countUpload(bytes.length, chunksOf(bytes.length));
+    const remote = this.remote;
+    if (remote) {
+      this.ctx.q.after(this.latencyMs, () => {
+        if (!remote.closed) remote.arrived(job.requestId, bytes);
+      });
+    }
+    this.pump();
+  }
+
+  private cancelServing(requestId: number): void {
+    this.queue = this.queue.filter((j) => j.requestId !== requestId);
+    if (this.current?.requestId === requestId) {
+      this.stopCurrent();
+      this.pump();
+    }
+  }
+
+  /** Stops the transfer in progress "between two chunks", counting what was sent. */
+  private stopCurrent(): void {
+    const job = this.current;
+    this.current = undefined;
+    if (!job?.flow || !job.bytes) return;
+    this.host.uploads.release();
+    const wire = this.ctx.net.stop(job.flow);
+    const chunks = Math.min(
+      chunksOf(job.bytes.length),
+      Math.ceil(wire / (MAX_CHUNK_BYTES + DATA_HEADER_BYTES)),
+    );
+    this.countUpload(Math.min(job.bytes.length, chunks * MAX_CHUNK_BYTES), chunks);
+  }
+
+  private stopServing(): void {
+    this.queue = [];
+    if (this.gateWaiting) this.host.uploads.forget(this.wake);
+    this.gateWaiting = false;
+    this.stopCurrent();
+  }
+
+  private countUpload(payload: number, chunks: number): void {
+    if (payload <= 0) return;
+    this.bytesSent += payload;
+    this.ctx.wire.payloadBytes += payload;
+    this.ctx.wire.headerBytes += chunks * DATA_HEADER_BYTES;
+    this.host.onUpload(payload);
+  }
+}

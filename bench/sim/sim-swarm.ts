@@ -1,0 +1,238 @@
+import { Emitter } from '../../client/src/core/emitter.js';
+import type { SessionSwarm, SessionSwarmEvents } from '../../client/src/core/rendition-session.js';
+import type { SwarmConfig } from '../../client/src/core/swarm.js';
+import { MAX_DELTA_ITEMS, MAX_HAVE_SPAN, encode } from '../../client/src/core/wire.js';
+import type { SwarmRegistry } from '../../signaling-server/src/signaling/swarm-registry.js';
+import type { FlowNode } from './flow-network.js';
+import { SimPeer, type PeerHost, type SimPeerContext, type UploadGate } from './sim-peer.js';
+
+/** The signaling server and the directory of swarms, shared by every viewer. */
+export interface SimMesh extends SimPeerContext {
+  registry: SwarmRegistry;
+  swarmId: string;
+  /** Most neighbours the server hands out per join or `more`. */
+  maxNeighbours: number;
+  /** Extra one-way delay through the signaling server, ms. */
+  serverMs: number;
+  swarms: Map<string, SimSwarm>;
+  random: () => number;
+}
+
+/** What the swarm needs from its viewer. */
+export interface SwarmOwner {
+  readonly id: string;
+  readonly node: FlowNode;
+  readonly uploads: UploadGate;
+  /** One-way latency of the viewer's access link, ms. */
+  readonly latencyMs: number;
+  provide(seq: number): Uint8Array | undefined;
+  haveMap(): number[];
+  onUpload(bytes: number): void;
+}
+
+/**
+ * The peer set of one viewer, mirroring the client's Swarm policy on simulated links: join
+ * through the signaling server (the real SwarmRegistry samples up to `maxNeighbours` random
+ * members), connect to them (the joiner initiates), accept incoming connections up to
+ * `maxPeers` (a full viewer ignores the offer, the initiator gives up after
+ * `connectTimeoutMs`), every `upkeepMs`: a full swarm drops its partner with the fewest bytes
+ * both ways once per `replaceWorstMs`, and a swarm under `minPeers` asks the server for more.
+ *
+ * Timing: an offer reaches the other viewer through the server (both access latencies plus
+ * `serverMs` each way); the connection opens after the answer travels back and three link
+ * round trips (ICE check, DTLS, SCTP).
+ */
+export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwarm {
+  peerId: string | undefined;
+  private readonly peers = new Map<string, SimPeer>();
+  private readonly failed = new Set<string>();
+  private connected: SimPeer[] | undefined;
+  private lastReplaceAt: number;
+  private destroyed = false;
+  private readonly host: PeerHost;
+
+  constructor(
+    private readonly mesh: SimMesh,
+    private readonly owner: SwarmOwner,
+    private readonly config: SwarmConfig,
+  ) {
+    super();
+    this.lastReplaceAt = mesh.q.now;
+    this.host = {
+      id: owner.id,
+      node: owner.node,
+      uploads: owner.uploads,
+      provide: (seq) => owner.provide(seq),
+      onUpload: (bytes) => {
+        owner.onUpload(bytes);
+      },
+      onHave: (peer) => {
+        if (!this.destroyed) this.emit('have', peer);
+      },
+      onClosed: (peer) => {
+        this.onPeerClosed(peer);
+      },
+    };
+  }
+
+  /** Every open connection (a cached array, rebuilt when one opens or closes). */
+  connectedPeers(): SimPeer[] {
+    this.connected ??= [...this.peers.values()].filter((p) => p.connected);
+    return this.connected;
+  }
+
+  /** Connections open or opening. */
+  get size(): number {
+    return this.peers.size;
+  }
+
+  /** Polls the progress of every connection with requests in flight. */
+  pollRequests(): void {
+    for (const p of this.peers.values()) if (p.busy) p.poll();
+  }
+
+  /** Joins through the server; then upkeep runs every `upkeepMs`. */
+  join(): void {
+    const { mesh, owner } = this;
+    mesh.q.after(2 * (owner.latencyMs + mesh.serverMs), () => {
+      if (this.destroyed) return;
+      const neighbours = mesh.registry.neighbours(mesh.swarmId, owner.id, mesh.maxNeighbours);
+      mesh.registry.add(mesh.swarmId, owner.id);
+      this.peerId = owner.id;
+      for (const id of neighbours) this.connect(id, true);
+      this.scheduleUpkeep();
+    });
+  }
+
+  announce(added: number[], removed: number[]): void {
+    const open = this.connectedPeers();
+    if (open.length === 0) return;
+    const gone = new Set(removed);
+    const items = [
+      ...added.filter((s) => !gone.has(s)).map((s) => [s, true] as const),
+      ...removed.map((s) => [s, false] as const),
+    ];
+    for (let i = 0; i < items.length; i += MAX_DELTA_ITEMS) {
+      const part = items.slice(i, i + MAX_DELTA_ITEMS);
+      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
+      // One encoding serves every neighbour: the bytes are the same.
+      const bytes = encode({ type: 'have-delta', added: pick(true), removed: pick(false) });
+      for (const p of open) p.sendBytes(bytes);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const p of [...this.peers.values()]) p.close();
+    this.peers.clear();
+    this.connected = undefined;
+    this.mesh.registry.remove(this.mesh.swarmId, this.owner.id);
+    this.mesh.swarms.delete(this.owner.id);
+    this.removeAllListeners();
+  }
+
+  private relayMs(remote: SimSwarm): number {
+    return this.owner.latencyMs + remote.owner.latencyMs + 2 * this.mesh.serverMs;
+  }
+
+  private connect(remoteId: string, initiator: boolean): SimPeer | undefined {
+    if (this.destroyed || remoteId === this.owner.id || this.peers.has(remoteId)) return undefined;
+    if (this.peers.size >= this.config.maxPeers) return undefined;
+    const remote = this.mesh.swarms.get(remoteId);
+    const latency = this.owner.latencyMs + (remote?.owner.latencyMs ?? 0);
+    const peer = new SimPeer(this.mesh, this.host, remoteId, latency, initiator);
+    this.peers.set(remoteId, peer);
+    const { q } = this.mesh;
+    q.after(this.config.connectTimeoutMs, () => {
+      if (!peer.open) peer.close();
+    });
+    if (initiator && remote) {
+      q.after(this.relayMs(remote), () => {
+        if (!peer.closed) remote.onOffer(this, peer);
+      });
+    }
+    return peer;
+  }
+
+  private onOffer(from: SimSwarm, theirs: SimPeer): void {
+    const fromId = from.owner.id;
+    if (this.destroyed) return;
+    const existing = this.peers.get(fromId);
+    if (existing) {
+      // Both offered at once (glare): the lower id keeps its offer, the other answers.
+      if (existing.open || !existing.initiator || this.owner.id < fromId) return;
+      this.peers.delete(fromId);
+      existing.close();
+    }
+    const mine = this.connect(fromId, false);
+    if (!mine) return; // full: the offer is ignored and times out on the other side
+    mine.remote = theirs;
+    theirs.remote = mine;
+    const openAt = this.relayMs(from) + 6 * mine.latencyMs;
+    this.mesh.q.after(openAt, () => {
+      if (mine.closed || theirs.closed) {
+        mine.close();
+        theirs.close();
+        return;
+      }
+      this.onOpen(mine);
+      from.onOpen(theirs);
+    });
+  }
+
+  private onOpen(peer: SimPeer): void {
+    if (this.destroyed || peer.closed) return;
+    peer.open = true;
+    peer.opened = true;
+    this.connected = undefined;
+    const seqs = this.owner.haveMap().sort((a, b) => a - b);
+    const newest = seqs.at(-1) ?? 0;
+    peer.send({ type: 'have-map', seqs: seqs.filter((s) => s > newest - MAX_HAVE_SPAN) });
+    this.emit('peerConnected', peer);
+  }
+
+  private onPeerClosed(peer: SimPeer): void {
+    if (this.peers.get(peer.id) === peer) this.peers.delete(peer.id);
+    this.connected = undefined;
+    if (this.destroyed) return;
+    if (!peer.opened) this.failed.add(peer.id);
+    this.emit('peerClosed', peer);
+  }
+
+  private scheduleUpkeep(): void {
+    this.mesh.q.after(this.config.upkeepMs, () => {
+      if (this.destroyed) return;
+      this.upkeep();
+      this.scheduleUpkeep();
+    });
+  }
+
+  private upkeep(): void {
+    const now = this.mesh.q.now;
+    const { config, mesh } = this;
+    if (this.peers.size >= config.maxPeers && now - this.lastReplaceAt >= config.replaceWorstMs) {
+      this.lastReplaceAt = now;
+      const worst = [...this.connectedPeers()].sort(
+        (a, b) => a.bytesReceived + a.bytesSent - (b.bytesReceived + b.bytesSent),
+      )[0];
+      if (worst) {
+        this.failed.add(worst.id);
+        worst.close();
+      }
+    }
+    if (this.peers.size >= config.minPeers) return;
+    const exclude = [...this.peers.keys(), ...this.failed];
+    mesh.q.after(2 * (this.owner.latencyMs + mesh.serverMs), () => {
+      if (this.destroyed) return;
+      const ids = mesh.registry.neighbours(
+        mesh.swarmId,
+        this.owner.id,
+        mesh.maxNeighbours,
+        exclude,
+      );
+      for (const id of ids) this.connect(id, true);
+      if (ids.length === 0) this.failed.clear(); // give old partners another chance
+    });
+  }
+}
