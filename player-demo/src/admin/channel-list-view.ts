@@ -31,7 +31,8 @@ export function mountChannelListView(root: HTMLElement, ctx: AdminContext): View
   const table = el('table', undefined, { className: 'channel-table', id: 'channel-table' });
   const head = el('tr');
   for (const h of ['Channel', 'Status', 'Viewers', 'Offload', 'Continuity', '']) {
-    head.append(el('th', h, { scope: 'col' }));
+    const numeric = ['Viewers', 'Offload', 'Continuity'].includes(h);
+    head.append(el('th', h, { scope: 'col', className: numeric ? 'num' : '' }));
   }
   table.append(el('thead'), tbody);
   table.tHead?.append(head);
@@ -87,7 +88,7 @@ export function mountChannelListView(root: HTMLElement, ctx: AdminContext): View
       offload: el('td', '—', { className: 'num offload' }),
       continuity: el('td', '—', { className: 'num continuity' }),
     };
-    const actions = el('td', undefined, { className: 'actions' });
+    const actions = el('td', undefined, { className: 'row-actions' });
     const del = el('button', 'Delete', { type: 'button', className: 'danger delete' });
     actions.append(
       el('a', 'Watch', { href: watchUrl(channel.id), target: '_blank', className: 'watch' }),

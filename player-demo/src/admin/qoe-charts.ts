@@ -40,7 +40,7 @@ export const CHARTS: ChartSpec[] = [
     key: 'continuity',
     title: 'Continuity index',
     unit: '',
-    range: [0, 1],
+    range: [0, 1.05],
     series: [s('continuity', '#f1c21b', (p) => p.continuityIndex)],
   },
   {
@@ -87,6 +87,7 @@ export class QoeCharts {
   private readonly plots: { spec: ChartSpec; plot: uPlot }[] = [];
   private readonly resize: ResizeObserver;
   private readonly empty: HTMLElement;
+  private readonly grid: HTMLElement;
 
   constructor(container: HTMLElement) {
     this.empty = el('p', 'No history yet: a point is added every sample interval.', {
@@ -94,6 +95,7 @@ export class QoeCharts {
     });
     container.append(this.empty);
     const grid = el('div', undefined, { className: 'charts', id: 'charts' });
+    this.grid = grid;
     container.append(grid);
     for (const spec of CHARTS) {
       const box = el('figure', undefined, { className: `chart chart-${spec.key}` });
@@ -107,9 +109,10 @@ export class QoeCharts {
           legend: { show: spec.series.length > 1 },
           cursor: { drag: { x: false, y: false } },
           scales: {
+            x: { time: true, range: (_u, min, max) => xRange(min, max) },
             y: spec.range ? { range: spec.range } : { range: (_u, min, max) => yRange(min, max) },
           },
-          axes: [{ ...AXIS }, { ...AXIS, size: 48 }],
+          axes: [{ ...AXIS }, { ...AXIS, size: 52, values: (_u, splits) => splits.map(compact) }],
           series: [
             {},
             ...spec.series.map((x) => ({
@@ -117,7 +120,6 @@ export class QoeCharts {
               stroke: x.color,
               width: 2,
               spanGaps: false,
-              points: { show: false },
             })),
           ],
         },
@@ -138,6 +140,7 @@ export class QoeCharts {
   update(stats: ChannelStats): void {
     const points = stats.history.points;
     this.empty.hidden = points.length > 0;
+    this.grid.dataset.points = String(points.length);
     const xs = points.map((p) => p.t / 1000);
     for (const { spec, plot } of this.plots) {
       plot.setData([xs, ...spec.series.map((x) => points.map(x.pick))]);
@@ -148,6 +151,23 @@ export class QoeCharts {
     this.resize.disconnect();
     for (const { plot } of this.plots.splice(0)) plot.destroy();
   }
+}
+
+/** A y tick label: 0.5, 250, 1.5k, 12k. */
+function compact(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 10_000) return `${Math.round(value / 1000)}k`;
+  if (abs >= 1000) return `${(value / 1000).toFixed(1)}k`;
+  return String(Math.round(value * 100) / 100);
+}
+
+/** The charts show at least this much time (s), so a young history does not fill the width. */
+const MIN_SPAN_SEC = 300;
+
+/** Up to the newest point, at least {@link MIN_SPAN_SEC} wide. */
+function xRange(min: number | null, max: number | null): [number, number] {
+  const end = max ?? Date.now() / 1000;
+  return [Math.min(min ?? end, end - MIN_SPAN_SEC), end];
 }
 
 /** From zero up, with room above the highest value (flat zero lines stay readable). */
