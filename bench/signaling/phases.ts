@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LatencyRecorder, sleep, type LatencySummary } from './latency.js';
 import type { LoadGenerator } from './load-generator.js';
 import { withTimeout, type BenchPeer } from './peers/bench-peer.js';
@@ -21,6 +22,11 @@ export interface PhaseCost {
    * competing with the benchmark (it should be near 0).
    */
   otherCpuPct: number;
+  /**
+   * The generator's event-loop delay, p99 and max in ms: when high, the generator was too
+   * busy (or starved of CPU) to send and receive on time, and latencies include that.
+   */
+  generatorLoopDelayMs: { p99: number; max: number };
 }
 
 /** Starts measuring a phase; the returned function ends it. */
@@ -31,7 +37,10 @@ export function startCost(server: ServerProcess): () => PhaseCost {
   const c0 = cpuTimes();
   const exclude = [process.pid, server.pid];
   const o0 = otherProcessesCpuSeconds(exclude);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   return () => {
+    loop.disable();
     const c1 = cpuTimes();
     let other = 0;
     for (const [pid, cpu] of otherProcessesCpuSeconds(exclude)) other += cpu - (o0.get(pid) ?? 0);
@@ -48,6 +57,7 @@ export function startCost(server: ServerProcess): () => PhaseCost {
         return total > 0 ? (100 * (c.busy - (c0[i]?.busy ?? 0))) / total : NaN;
       }),
       otherCpuPct: (100 * other) / seconds,
+      generatorLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     };
   };
 }

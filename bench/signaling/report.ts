@@ -1,5 +1,6 @@
 import type { LatencySummary } from './latency.js';
 import type { SignalingBenchOptions } from './options.js';
+import type { PhaseCost } from './phases.js';
 import type { ServerResult } from './run-server.js';
 
 const MB = 2 ** 20;
@@ -8,6 +9,8 @@ const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-');
 const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-');
 const lat = (l: LatencySummary): string => `${f2(l.p50)} / ${f2(l.p99)} / ${f1(l.max)}`;
 const pct = (n: number): string => `${f0(n)}%`;
+const loopDelay = (c: PhaseCost): string =>
+  `${f1(c.generatorLoopDelayMs.p99)} / ${f1(c.generatorLoopDelayMs.max)}`;
 
 /** The rows of the side-by-side table: a label and one cell per server. */
 function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]][] {
@@ -27,6 +30,7 @@ function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]
     row(`relay ms p50 / p99 / max @ ${o.rate}/s`, (x) => lat(x.steady.latencyMs)),
     row('  delivered / sent', (x) => `${f0(x.steady.delivered)} / ${f0(x.steady.sent)}`),
     row(`  server CPU @ ${o.rate}/s`, (x) => pct(x.steady.cost.serverCpuPct)),
+    row('  generator loop delay ms p99 / max', (x) => loopDelay(x.steady.cost)),
     row(`saturation msgs/s (${o.window} in flight)`, (x) => f0(x.saturation.deliveredPerSec)),
     row('  bound by', (x) => x.saturation.bound),
     row('  server / generator CPU', (x) =>
@@ -39,6 +43,7 @@ function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]
       x.saturation.cost.cpuBusyPct.map(pct).join(' / '),
     ),
     row('  relay ms p50 / p99 / max', (x) => lat(x.saturation.latencyMs)),
+    row('  generator loop delay ms p99 / max', (x) => loopDelay(x.saturation.cost)),
     row(
       '  lost / server errors',
       (x) => `${f0(x.saturation.lost)} / ${f0(x.saturation.serverErrors)}`,
@@ -97,6 +102,13 @@ function notes(r: ServerResult[]): string[] {
           "the generator's as the server's; compare the CPU µs per message.",
       );
     }
+    if (x.steady.cost.generatorLoopDelayMs.p99 > 20) {
+      lines.push(
+        `note: ${x.server}: the generator's event loop lagged (p99 ` +
+          `${f1(x.steady.cost.generatorLoopDelayMs.p99)} ms) in the latency phase: the relay ` +
+          'latencies include that delay.',
+      );
+    }
     const phases = { ramp: x.ramp, steady: x.steady, saturation: x.saturation, leave: x.leave };
     const busy = Object.entries(phases).filter(([, p]) => p.cost.otherCpuPct > 10);
     if (busy.length > 0) {
@@ -124,7 +136,7 @@ export function formatReport(
   return [
     `signaling bench ${date}${options.short ? ' (short)' : ''}: ${options.peers} peers in ` +
       `${options.swarms} swarms, ${options.offers} offers per join, ${options.payloadBytes} B payload`,
-    `2 cores: ${cpus}.`,
+    `2 cores: ${cpus}${options.nice === 0 ? '' : `; both at niceness ${options.nice}`}.`,
     'join     = meshcast `join` + a `signal` offer to each neighbour | tracker `announce` started',
     '           carrying the offers (it forwards them to random members); each offer is answered',
     'relay    = meshcast `signal` to a neighbour | tracker `announce` with `answer` + `to_peer_id`',

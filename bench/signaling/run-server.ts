@@ -63,7 +63,7 @@ export async function runServer(
   options: SignalingBenchOptions,
   log: (line: string) => void,
 ): Promise<ServerResult> {
-  const server = await ServerProcess.start(kind, options.pin ? 1 : undefined);
+  const server = await ServerProcess.start(kind, options.pin ? 1 : undefined, options.nice);
   const gen = new LoadGenerator(factoryFor(kind, options), {
     port: server.port,
     swarms: options.swarms,

@@ -98,12 +98,16 @@ export class ServerProcess {
     });
   }
 
-  /** Spawns the server; `cpu` pins it (taskset -c). Resolves once it listens. */
-  static async start(kind: ServerKind, cpu: number | undefined): Promise<ServerProcess> {
+  /**
+   * Spawns the server; `cpu` pins it (taskset -c), `nice` sets its niceness when not 0.
+   * Resolves once it listens.
+   */
+  static async start(kind: ServerKind, cpu: number | undefined, nice = 0): Promise<ServerProcess> {
     // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const node = [process.execPath, '--expose-gc', ...extra, '--import', 'tsx', ENTRIES[kind]];
-    const [cmd, ...args] = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
+    const pinned = cpu === undefined ? node : ['taskset', '-c', String(cpu), ...node];
+    const [cmd, ...args] = nice === 0 ? pinned : ['nice', '-n', String(nice), ...pinned];
     const child = spawn(cmd!, args, {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
