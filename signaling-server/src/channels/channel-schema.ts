@@ -28,7 +28,8 @@ const sourceUrl = z
 const origin = z.string().refine((s) => {
   if (!URL.canParse(s)) return false;
   const u = new URL(s);
-  return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  const hostname = /^[a-z0-9.-]+$/.test(u.hostname) || /^\[[0-9a-f:.]+\]$/.test(u.hostname);
+  return (u.protocol === 'http:' || u.protocol === 'https:') && hostname && u.origin === s;
 }, 'an origin like https://site.example (no path, no trailing slash)');
 
 const fields = {

@@ -22,4 +22,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
+
+  it('reads the channel store and admin settings', () => {
+    const d = loadConfig({});
+    expect(d.dataDir).toMatch(/\/data$/);
+    expect(d.redisUrl).toBeUndefined();
+    expect(d.adminToken).toBeUndefined();
+    const c = loadConfig({
+      DATA_DIR: '/var/lib/meshcast',
+      REDIS_URL: 'redis://:pw@127.0.0.1:6379/2',
+      ADMIN_TOKEN: 'a-long-enough-token',
+    });
+    expect(c).toMatchObject({
+      dataDir: '/var/lib/meshcast',
+      redisUrl: 'redis://:pw@127.0.0.1:6379/2',
+      adminToken: 'a-long-enough-token',
+    });
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN: at least 16/);
+    // The message never echoes a token.
+    expect(() => loadConfig({ ADMIN_TOKEN: 'short' })).not.toThrow(/short/);
+  });
 });
