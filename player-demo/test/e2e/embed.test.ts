@@ -12,6 +12,10 @@ import {
   type EmbedViewer,
 } from './support/embed-viewers.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
+import type * as MeshcastIife from '../../../client/src/embed/iife.js';
+
+/** `window.Meshcast`: what meshcast.js exports. */
+type MeshcastGlobal = typeof MeshcastIife;
 
 // The one-script embed on a page of another origin (another port), the origin policy, and
 // the iframe embed, against the real build in real Chromium with loopback-only WebRTC.
@@ -155,6 +159,76 @@ describe('one-script embed on another origin', () => {
     expect(
       await v.page.evaluate(() => document.querySelector('meshcast-player')?.getStats()),
     ).toBeUndefined();
+    await v.close();
+  });
+
+  it('Meshcast.mount returns a player with stats, events and destroy; attributes reflect as properties', async () => {
+    pages.set(
+      '/mount.html',
+      `<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="live" style="width:480px"></div>
+<meshcast-player id="el" channel="embed-b"></meshcast-player>
+<script src="${server.url}/meshcast.js"></script>
+</body></html>`,
+    );
+    const sockets = server.signaling.stats().sockets;
+    const v = await openEmbedViewer(browser, `${pages.origin}/mount.html`);
+    const result = await v.page.evaluate(async () => {
+      const M = (window as unknown as { Meshcast: MeshcastGlobal }).Meshcast;
+      const live = document.getElementById('live')!;
+      const player = M.mount(live, { channel: 'embed-b', muted: true, autoplay: true });
+      const ready = await new Promise<string>((resolve) =>
+        player.on('ready', (c) => resolve(c.id)),
+      );
+      const playing = await new Promise<number>((resolve) => player.on('playing', resolve));
+      const stats = await new Promise<{ cdnBytes: number }>((resolve) =>
+        player.on('stats', resolve),
+      );
+      const hostsBefore = live.querySelectorAll('[data-meshcast-root]').length;
+      player.destroy();
+      player.destroy();
+      // Attribute <-> property reflection on the element (which did not autoplay).
+      const el = document.getElementById('el') as HTMLElement & Record<string, unknown>;
+      const reflected = {
+        channel: el.channel,
+        autoplay: el.autoplay,
+        p2p: el.p2p,
+        controls: el.controls,
+      };
+      el.stats = true;
+      el.p2p = false;
+      el.muted = true;
+      return {
+        server: M.server,
+        ready,
+        playing,
+        cdnBytes: stats.cdnBytes,
+        hostsBefore,
+        hostsAfter: live.querySelectorAll('[data-meshcast-root]').length,
+        reflected,
+        attributes: {
+          stats: el.getAttribute('stats'),
+          p2p: el.getAttribute('p2p'),
+          muted: el.getAttribute('muted'),
+        },
+      };
+    });
+    expect(result).toMatchObject({
+      server: server.url,
+      ready: 'embed-b',
+      hostsBefore: 1,
+      hostsAfter: 0,
+      reflected: { channel: 'embed-b', autoplay: false, p2p: true, controls: true },
+      attributes: { stats: '', p2p: 'false', muted: '' },
+    });
+    expect(result.playing).toBeGreaterThan(0);
+    expect(result.cdnBytes).toBeGreaterThan(0);
+    // The mounted player's socket is gone; the element (restarted with p2p off) has none.
+    await until(
+      'sockets of this page are closed',
+      () => server.signaling.stats().sockets === sockets,
+    );
+    expect(v.pageErrors).toEqual([]);
     await v.close();
   });
 
