@@ -62,6 +62,8 @@ export interface PeerHost {
   onUpload(bytes: number): void;
   onHave(peer: SimPeer): void;
   onClosed(peer: SimPeer): void;
+  /** Brings the progress of the owner's requests up to date (before its session runs). */
+  refresh(): void;
 }
 
 export interface SimPeerContext {
@@ -238,8 +240,10 @@ export class SimPeer implements SessionPeer {
   }
 
   /**
-   * Called by the owner's tick: reports the chunks that arrived since the last poll and
-   * abandons requests without data for `requestTimeoutMs`.
+   * Reports the chunks that arrived since the last poll and abandons requests without data for
+   * `requestTimeoutMs`. The owner polls before anything that makes its session run (tick,
+   * playlist, announcements, completions), so the scheduler sees progress as it is, as it does
+   * with the real per-chunk progress callbacks.
    */
   poll(): void {
     const now = this.ctx.q.now;
@@ -343,6 +347,7 @@ export class SimPeer implements SessionPeer {
     else this.estimator.sample(bytes.length, now - entry.sentAt);
     this.inFlight.delete(requestId);
     if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
+    this.host.refresh();
     entry.resolve(bytes);
   }
 

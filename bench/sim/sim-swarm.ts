@@ -67,7 +67,12 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
         owner.onUpload(bytes);
       },
       onHave: (peer) => {
-        if (!this.destroyed) this.emit('have', peer);
+        if (this.destroyed) return;
+        this.pollRequests();
+        this.emit('have', peer);
+      },
+      refresh: () => {
+        this.pollRequests();
       },
       onClosed: (peer) => {
         this.onPeerClosed(peer);
@@ -189,6 +194,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     const seqs = this.owner.haveMap().sort((a, b) => a - b);
     const newest = seqs.at(-1) ?? 0;
     peer.send({ type: 'have-map', seqs: seqs.filter((s) => s > newest - MAX_HAVE_SPAN) });
+    this.pollRequests();
     this.emit('peerConnected', peer);
   }
 
@@ -197,6 +203,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     this.connected = undefined;
     if (this.destroyed) return;
     if (!peer.opened) this.failed.add(peer.id);
+    this.pollRequests();
     this.emit('peerClosed', peer);
   }
 

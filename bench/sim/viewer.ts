@@ -196,7 +196,6 @@ export class Viewer {
   private tick(): void {
     if (!this.alive) return;
     const { q } = this.world.mesh;
-    this.swarm.pollRequests();
     this.pushPlayback();
     q.after(this.world.settings.tickMs, () => {
       this.tick();
@@ -205,6 +204,7 @@ export class Viewer {
 
   private pushPlayback(): void {
     const now = this.world.mesh.q.now;
+    this.swarm.pollRequests();
     this.session.setPlayback({ position: this.position(now), rate: 1 }, this.started);
   }
 
@@ -214,6 +214,7 @@ export class Viewer {
     const infos = this.world.source.playlist(q.now);
     const last = infos.at(-1);
     if (last) {
+      this.swarm.pollRequests();
       this.session.updatePlaylist(infos);
       this.listedEdge = last.seq;
       if (this.nextLoad === undefined) {
