@@ -57,7 +57,11 @@ export function startCost(server: ServerProcess): () => PhaseCost {
         return total > 0 ? (100 * (c.busy - (c0[i]?.busy ?? 0))) / total : NaN;
       }),
       otherCpuPct: (100 * other) / seconds,
-      generatorLoopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
+      // No sample at all: the loop never got to its timers (a busy poll phase).
+      generatorLoopDelayMs:
+        loop.count === 0
+          ? { p99: NaN, max: NaN }
+          : { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
     };
   };
 }
@@ -218,22 +222,44 @@ export async function saturate(
   warmupSeconds = 1,
 ): Promise<SaturationResult> {
   gen.resetPhase();
-  let running = true;
-  gen.onProbeDelivered = () => {
-    if (running) gen.sendProbe();
+  // The phase's edges are checked on each delivery, not only by timers: with thousands of
+  // busy sockets, one pass of the event loop's poll phase can outlast a timer by seconds.
+  const t0 = performance.now();
+  const warmEnd = t0 + warmupSeconds * 1000;
+  const phaseEnd = warmEnd + seconds * 1000;
+  let d0 = 0;
+  let end: (() => PhaseCost) | undefined;
+  let cost: PhaseCost | undefined;
+  let latencyMs: LatencySummary | undefined;
+  let delivered = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const tick = (): void => {
+    const now = performance.now();
+    if (!end && now >= warmEnd) {
+      d0 = gen.counters.probesDelivered;
+      gen.probeLatency = new LatencyRecorder();
+      end = startCost(server);
+    } else if (end && !cost && now >= phaseEnd) {
+      cost = end();
+      delivered = gen.counters.probesDelivered - d0;
+      latencyMs = gen.probeLatency.summary();
+      gen.onProbeDelivered = undefined;
+      finish();
+    }
   };
+  gen.onProbeDelivered = () => {
+    tick();
+    if (!cost) gen.sendProbe();
+  };
+  const timer = setInterval(tick, 50);
   for (let i = 0; i < window; i++) gen.sendProbe();
-  await sleep(warmupSeconds * 1000);
-  const d0 = gen.counters.probesDelivered;
-  gen.probeLatency = new LatencyRecorder();
-  const end = startCost(server);
-  await sleep(seconds * 1000);
-  const cost = end();
-  const delivered = gen.counters.probesDelivered - d0;
-  const latencyMs = gen.probeLatency.summary();
-  running = false;
-  gen.onProbeDelivered = undefined;
+  await finished;
+  clearInterval(timer);
   await drain(gen, 5000);
+  if (!cost || !latencyMs) throw new Error('unreachable: saturation ended without a cost');
   // Pinned, a core's busy time tells best (it includes loopback TCP in softirq context).
   const serverLoad = pinned ? (cost.cpuBusyPct[1] ?? NaN) : cost.serverCpuPct;
   const generatorLoad = pinned ? (cost.cpuBusyPct[0] ?? NaN) : cost.generatorCpuPct;

@@ -43,7 +43,6 @@ function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]
       x.saturation.cost.cpuBusyPct.map(pct).join(' / '),
     ),
     row('  relay ms p50 / p99 / max', (x) => lat(x.saturation.latencyMs)),
-    row('  generator loop delay ms p99 / max', (x) => loopDelay(x.saturation.cost)),
     row(
       '  lost / server errors',
       (x) => `${f0(x.saturation.lost)} / ${f0(x.saturation.serverErrors)}`,
