@@ -141,8 +141,9 @@ export interface ClientToServerEvents {
   /** The server also accepts `leave` without a callback (then it does not answer). */
   leave: (request: LeaveRequest, ack: (result: LeaveAck) => void) => void;
   /**
-   * Playback quality, every {@link QOE_REPORT_INTERVAL_MS} or so. Refused (`error` event, and
-   * the callback when given) when it does not validate or names an unknown or disabled channel.
+   * Playback quality, every {@link QOE_REPORT_INTERVAL_MS} or so. Refused when it does not
+   * validate or names an unknown or disabled channel: in the callback when one is given,
+   * else as an `error` event.
    */
   report: (report: QoeReport, ack?: (result: ReportAck) => void) => void;
 }

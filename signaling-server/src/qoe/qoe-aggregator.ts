@@ -140,7 +140,8 @@ export class QoeAggregator {
   sample(): void {
     const now = this.platform.now();
     for (const [channel, state] of this.channels) {
-      const seconds = Math.max(now - state.sampledAt, 1) / 1000;
+      // A channel's first interval is partial, but its bytes took a whole interval or more.
+      const seconds = Math.max(now - state.sampledAt, this.config.sampleIntervalMs) / 1000;
       state.rates = {
         cdnBytesPerSec: state.pending.cdn / seconds,
         p2pBytesPerSec: state.pending.p2p / seconds,

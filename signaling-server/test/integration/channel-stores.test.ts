@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CHANNEL } from '../../src/channels/channel.js';
+import { ChannelRegistryError } from '../../src/channels/channel-registry.js';
 import { RedisChannelRegistry } from '../../src/channels/redis-channel-registry.js';
 import { SqliteChannelRegistry } from '../../src/channels/sqlite-channel-registry.js';
 import { describeChannelRegistry, SPORTS } from '../channel-registry-contract.js';
@@ -49,13 +50,15 @@ describe('SQLite store', () => {
     const blocker = join(dir, 'a-file');
     writeFileSync(blocker, 'not a directory');
     const file = join(blocker, 'meshcast.db');
-    expect(() => new SqliteChannelRegistry({ file, seed: [] })).toThrow(
-      expect.objectContaining({
-        type: 'channel-registry',
-        code: 'store',
-        message: expect.stringContaining(file),
-      }),
-    );
+    let error: unknown;
+    try {
+      new SqliteChannelRegistry({ file, seed: [] });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ChannelRegistryError);
+    expect(error).toMatchObject({ type: 'channel-registry', code: 'store' });
+    expect((error as Error).message).toContain(file);
   });
 });
 

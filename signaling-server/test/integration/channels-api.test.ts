@@ -39,7 +39,7 @@ describe('channel REST API', () => {
       ['PATCH', '/demo', { enabled: false }],
       ['DELETE', '/demo', undefined],
     ];
-    const wrong = [
+    const wrong: Record<string, string>[] = [
       {},
       { authorization: 'Bearer wrong-token-0123456789' },
       { authorization: `Bearer ${TOKEN}x` },

@@ -54,16 +54,16 @@ export async function startRedis(): Promise<TestRedis> {
     child.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
-  let exited = false;
+  const state = { exited: false };
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
-      exited = true;
+      state.exited = true;
       resolve();
     }),
   );
   const deadline = Date.now() + 10_000;
   while (!(await accepts(port))) {
-    if (exited) throw new Error(`redis-server exited at start (port ${port})`);
+    if (state.exited) throw new Error(`redis-server exited at start (port ${port})`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error('redis-server did not start in 10 s');
@@ -75,7 +75,7 @@ export async function startRedis(): Promise<TestRedis> {
     port,
     stop: async () => {
       process.off('exit', killOnExit);
-      if (!exited) child.kill('SIGTERM');
+      if (!state.exited) child.kill('SIGTERM');
       await exit;
     },
   };
