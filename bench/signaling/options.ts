@@ -100,10 +100,8 @@ export function parseOptions(argv: string[]): SignalingBenchOptions {
       'no-pin': { type: 'boolean' },
       nice: { type: 'string' },
       'meshcast-client': { type: 'string' },
-      help: { type: 'boolean' },
     },
   });
-  if (values.help) throw new Error(USAGE);
   const base = { ...DEFAULT_SIGNALING_BENCH_OPTIONS, ...(values.short ? SHORT : {}) };
   const int = (name: string, value: string | undefined, fallback: number, min: number): number => {
     if (value === undefined) return fallback;

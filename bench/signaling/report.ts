@@ -1,6 +1,6 @@
 import type { LatencySummary } from './latency.js';
 import type { SignalingBenchOptions } from './options.js';
-import type { PhaseCost } from './phases.js';
+import type { PhaseCost } from './phase-cost.js';
 import type { ServerResult } from './run-server.js';
 
 const MB = 2 ** 20;

@@ -8,13 +8,12 @@ import { TrackerPeer } from './peers/tracker-peer.js';
 import {
   leaveAll,
   ramp,
-  saturate,
   steady,
   type LeaveResult,
   type RampResult,
-  type SaturationResult,
   type SteadyResult,
 } from './phases.js';
+import { saturate, type SaturationResult } from './saturate.js';
 import { ServerProcess, type ServerKind } from './server-process.js';
 
 /** Everything measured against one server. */

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseOptions, type SignalingBenchOptions } from './options.js';
+import { parseOptions, USAGE, type SignalingBenchOptions } from './options.js';
 import { formatReport } from './report.js';
 import { sleep } from './latency.js';
 import { runServer, type ServerResult } from './run-server.js';
@@ -66,11 +66,15 @@ function renice(nice: number): (() => void) | undefined {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   let options: SignalingBenchOptions;
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (err) {
-    console.error((err as Error).message);
+    console.error(`${(err as Error).message} (--help for the options)`);
     process.exit(2);
   }
   const limit = openFileLimit();
