@@ -89,7 +89,7 @@ describe('one-script embed on another origin', () => {
         }
         return true;
       },
-      40_000,
+      60_000,
     );
     for (const id of ids) {
       const snaps = await Promise.all(viewers.map((v) => v.stats(id)));
@@ -260,5 +260,20 @@ describe('one-script embed on another origin', () => {
     );
     const open = await fetch(`${server.url}/embed/embed-b`);
     expect(open.headers.get('content-security-policy')).toBeNull();
+
+    // The watch page shows both copy-paste snippets for its channel.
+    const watch = await openEmbedViewer(browser, `${server.url}/watch/embed-b`);
+    await watch.page.waitForSelector('#embed:not([hidden]) pre', { state: 'attached' });
+    const snippets = await watch.page.locator('#embed pre').allTextContents();
+    expect(snippets).toEqual([
+      `<script src="${server.url}/meshcast.js" async></script>\n` +
+        '<meshcast-player channel="embed-b" autoplay muted></meshcast-player>',
+      `<iframe src="${server.url}/embed/embed-b" width="640" height="360" ` +
+        'allow="autoplay; fullscreen" allowfullscreen style="border:0"></iframe>',
+    ]);
+    await watch.close();
+    const example = await fetch(`${server.url}/demo/embed`);
+    expect(example.status).toBe(200);
+    expect(await example.text()).toContain('<script src="/meshcast.js" async></script>');
   });
 });

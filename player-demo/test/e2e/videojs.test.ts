@@ -99,6 +99,24 @@ describe('video.js demo', () => {
     const t0 = snaps[0]!.currentTime;
     await new Promise((r) => setTimeout(r, 2000));
     expect((await state(viewers[0]!.page))!.currentTime).toBeGreaterThan(t0 + 1);
+    // Disabling a quality level steers hls.js: with 360p off, playback moves to 240p.
+    const page = viewers[0]!.page;
+    await page.evaluate(() => {
+      const list = (
+        window.meshcastVideojs!.player as unknown as {
+          qualityLevels(): Iterable<{ id: string; enabled: boolean }>;
+        }
+      ).qualityLevels();
+      for (const level of list) level.enabled = level.id !== '360p';
+    });
+    await until(
+      'video.js selects the 240p level',
+      async () => {
+        const s = await state(page);
+        return s !== null && s.levels[s.selectedLevel] === '240p';
+      },
+      30_000,
+    );
     for (const v of viewers) {
       expect(v.pageErrors).toEqual([]);
       await v.close();
