@@ -28,7 +28,8 @@ export interface AutoMount {
 export function autoMount(doc: Document, settings: MountSettings = {}): AutoMount {
   const players = new Map<Element, EmbedPlayer>();
   const add = (el: Element): void => {
-    if (players.has(el)) return;
+    // A second copy of meshcast.js on the page must not take over the first one's players.
+    if (players.has(el) || el.querySelector(':scope > [data-meshcast-root]')) return;
     const options = optionsFromAttributes((n) => el.getAttribute(n), dataAttributeName);
     try {
       const player = mount(el, options as EmbedOptionsInit, settings);
