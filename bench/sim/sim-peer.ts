@@ -64,6 +64,8 @@ export interface PeerHost {
   onClosed(peer: SimPeer): void;
   /** Brings the progress of the owner's requests up to date (before its session runs). */
   refresh(): void;
+  /** The owner's connections with requests in flight. */
+  readonly busy: Set<SimPeer>;
 }
 
 export interface SimPeerContext {
@@ -183,11 +185,6 @@ export class SimPeer implements SessionPeer {
     return this.inFlight.size;
   }
 
-  /** Whether requests are in flight (the owner then polls progress). */
-  get busy(): boolean {
-    return this.inFlight.size > 0;
-  }
-
   throughput(): number | undefined {
     return this.estimator.estimate();
   }
@@ -212,6 +209,7 @@ export class SimPeer implements SessionPeer {
         lastDataAt: now,
       };
       this.inFlight.set(requestId, entry);
+      this.host.busy.add(this);
       if (options.signal) {
         entry.onAbort = () => {
           this.abandon(entry, 'cancelled', 'aborted');
@@ -346,6 +344,7 @@ export class SimPeer implements SessionPeer {
     if (now > firstAt) this.estimator.sample(bytes.length - firstBytes, now - firstAt);
     else this.estimator.sample(bytes.length, now - entry.sentAt);
     this.inFlight.delete(requestId);
+    if (this.inFlight.size === 0) this.host.busy.delete(this);
     if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
     this.host.refresh();
     entry.resolve(bytes);
@@ -359,6 +358,7 @@ export class SimPeer implements SessionPeer {
 
   private settle(entry: Outbound, type: PeerErrorType, message: string): void {
     this.inFlight.delete(entry.requestId);
+    if (this.inFlight.size === 0) this.host.busy.delete(this);
     if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
     entry.reject(this.fail(type, message));
   }

@@ -50,6 +50,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
   private lastReplaceAt: number;
   private destroyed = false;
   private readonly host: PeerHost;
+  private readonly busy = new Set<SimPeer>();
 
   constructor(
     private readonly mesh: SimMesh,
@@ -62,6 +63,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
       id: owner.id,
       node: owner.node,
       uploads: owner.uploads,
+      busy: this.busy,
       provide: (seq) => owner.provide(seq),
       onUpload: (bytes) => {
         owner.onUpload(bytes);
@@ -93,7 +95,8 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
 
   /** Polls the progress of every connection with requests in flight. */
   pollRequests(): void {
-    for (const p of this.peers.values()) if (p.busy) p.poll();
+    if (this.busy.size === 0) return;
+    for (const p of [...this.busy]) p.poll();
   }
 
   /** Joins through the server; then upkeep runs every `upkeepMs`. */

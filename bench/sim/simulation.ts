@@ -44,6 +44,7 @@ export interface SimConfig {
   maxNeighbours: number;
   /** One-way delay added by the signaling server, ms. */
   serverMs: number;
+
   /** Prints progress to stderr every this many simulated seconds (0: never). */
   progressEveryS: number;
 }
