@@ -5,7 +5,7 @@ export function quantile(values: readonly number[], q: number): number {
   const pos = (v.length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
-  return (v[lo]!) + ((v[hi]!) - (v[lo]!)) * (pos - lo);
+  return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
 }
 
 export const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
