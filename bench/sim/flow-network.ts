@@ -91,7 +91,7 @@ export class FlowNetwork {
     this.touch(flow.from, flow.to);
   }
 
-  /** Re-rates every flow at the two nodes. */
+  /** Re-rates every flow at the two nodes (a new flow starts at rate 0, so it is scheduled). */
   private touch(from: FlowNode | undefined, to: FlowNode): void {
     if (from) for (const f of from.outFlows) this.rerate(f);
     for (const f of to.inFlows) if (f.from !== from || !from) this.rerate(f);
@@ -108,12 +108,21 @@ export class FlowNetwork {
     const rate = Math.min(up, flow.to.down / flow.to.inFlows.size);
     if (rate === flow.rate) return;
     this.advance(flow);
+    const sooner = rate > flow.rate;
     flow.rate = rate;
+    // A slower flow keeps its (now early) completion event, which reschedules when it fires.
+    if (sooner) this.scheduleEnd(flow);
+  }
+
+  private scheduleEnd(flow: Flow): void {
     const version = ++flow.version;
-    const remaining = flow.bytes - flow.sent;
-    this.q.after(remaining / rate, () => {
+    this.q.after((flow.bytes - flow.sent) / flow.rate, () => {
       if (flow.version !== version || flow.done) return;
       this.advance(flow);
+      if (flow.bytes - flow.sent > 0.5) {
+        this.scheduleEnd(flow);
+        return;
+      }
       flow.sent = flow.bytes;
       flow.done = true;
       this.detach(flow);

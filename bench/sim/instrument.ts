@@ -46,3 +46,32 @@ export function traceSessions(
   };
   createDebug.enable('meshcast:session');
 }
+
+/** Moments of a segment's life at a viewer, for the timing figures. */
+export type TimingEvent = 'peer-request' | 'peer-done' | 'cdn-request' | 'cdn-done';
+
+/**
+ * When things happen relative to a segment's publication and to the viewer's deadline for it
+ * (the playhead reaching the segment), sampled over the measurement window.
+ */
+export class TimingProbe {
+  readonly sincePublish: Record<TimingEvent, number[]> = {
+    'peer-request': [],
+    'peer-done': [],
+    'cdn-request': [],
+    'cdn-done': [],
+  };
+  readonly deadline: Record<TimingEvent, number[]> = {
+    'peer-request': [],
+    'peer-done': [],
+    'cdn-request': [],
+    'cdn-done': [],
+  };
+  active = false;
+
+  record(event: TimingEvent, sincePublishMs: number, deadlineMs: number | undefined): void {
+    if (!this.active) return;
+    this.sincePublish[event].push(sincePublishMs);
+    if (deadlineMs !== undefined) this.deadline[event].push(deadlineMs);
+  }
+}

@@ -61,6 +61,11 @@ export class LiveSource {
     return info;
   }
 
+  /** The sequence number of a segment URL. */
+  seqOf(url: string): number | undefined {
+    return this.byUrl.get(url);
+  }
+
   /** The bytes of a published segment by URL, or undefined (not published or gone). */
   fetch(url: string, now: number): Uint8Array | undefined {
     const seq = this.byUrl.get(url);

@@ -1,5 +1,5 @@
 import type { TrafficCounters } from '../../client/src/core/rendition-session.js';
-import type { SessionTrace } from './instrument.js';
+import type { SessionTrace, TimingEvent, TimingProbe } from './instrument.js';
 import type { CdnCounters } from './sim-cdn.js';
 import type { WireCounters } from './sim-peer.js';
 import type { SimConfig } from './simulation.js';
@@ -80,6 +80,11 @@ export interface SimResult {
   uploadUtilization: number;
   meanPeers: number;
   latencyS: { mean: number; p95: number };
+  /**
+   * When segments are requested and arrive, p10 / p50 / p90 in ms: since the segment's
+   * publication, and before the viewer's deadline for it (negative: late).
+   */
+  timing: Record<TimingEvent, { sincePublish: number[]; deadline: number[]; n: number }>;
   wallS: number;
   events: number;
   config: SimConfig;
@@ -105,6 +110,7 @@ export function summarize(input: {
   start: Snapshot;
   end: Snapshot;
   rate: number;
+  timing: TimingProbe;
   wallMs: number;
   events: number;
 }): SimResult {
@@ -181,6 +187,16 @@ export function summarize(input: {
       mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
       p95: percentile(latencies, 95),
     },
+    timing: Object.fromEntries(
+      (Object.keys(input.timing.sincePublish) as TimingEvent[]).map((k) => [
+        k,
+        {
+          sincePublish: [10, 50, 90].map((p) => percentile(input.timing.sincePublish[k], p)),
+          deadline: [10, 50, 90].map((p) => percentile(input.timing.deadline[k], p)),
+          n: input.timing.sincePublish[k].length,
+        },
+      ]),
+    ) as SimResult['timing'],
     wallS: input.wallMs / 1000,
     events: input.events,
     config,
@@ -229,6 +245,16 @@ export function formatTable(results: readonly SimResult[]): string {
       'live latency mean/p95',
       (r) => `${r.latencyS.mean.toFixed(2)} / ${r.latencyS.p95.toFixed(2)} s`,
     ],
+    ...(['peer-request', 'peer-done', 'cdn-request', 'cdn-done'] as const).map(
+      (k): [string, (r: SimResult) => string] => [
+        `${k} after publish / before deadline (p10 p50 p90, s)`,
+        (r) => {
+          const t = r.timing[k];
+          const s = (xs: number[]): string => xs.map((x) => (x / 1000).toFixed(1)).join(' ');
+          return `${s(t.sincePublish)} / ${s(t.deadline)}`;
+        },
+      ],
+    ),
     ['events', (r) => `${(r.events / 1e6).toFixed(1)} M`],
     ['wall time', (r) => `${r.wallS.toFixed(0)} s`],
   ];

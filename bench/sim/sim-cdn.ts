@@ -20,6 +20,8 @@ export interface SimCdnLink {
   /** Round trip to the CDN edge, ms. */
   rttMs: number;
   counters: CdnCounters;
+  /** Records the start and end of a segment fetch (timing figures). */
+  probe?: (event: 'cdn-request' | 'cdn-done', url: string) => void;
 }
 
 /** The first body bytes arrive once this many bytes flowed (a TCP first flight, roughly). */
@@ -39,6 +41,7 @@ export function createCdnFetch(link: SimCdnLink): typeof globalThis.fetch {
   return (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     const signal = init?.signal ?? undefined;
+    link.probe?.('cdn-request', url);
     return new Promise<Response>((resolveFetch, rejectFetch) => {
       if (signal?.aborted) {
         rejectFetch(new AbortedError('aborted'));
@@ -60,7 +63,7 @@ export function createCdnFetch(link: SimCdnLink): typeof globalThis.fetch {
           return;
         }
         link.counters.requests++;
-        resolveFetch(streamBody(link, bytes, (fn) => (onAbort = fn)));
+        resolveFetch(streamBody(link, url, bytes, (fn) => (onAbort = fn)));
       });
     });
   };
@@ -79,6 +82,7 @@ type Read = ReadableStreamReadResult<Uint8Array>;
 
 function streamBody(
   link: SimCdnLink,
+  url: string,
   bytes: Uint8Array,
   setOnAbort: (fn: () => void) => void,
 ): Response {
@@ -106,6 +110,7 @@ function streamBody(
   };
   const flow = link.net.start(undefined, link.node, bytes.length, () => {
     link.counters.bytes += bytes.length;
+    link.probe?.('cdn-done', url);
     finished = true;
     deliverFirst();
     push({ done: true, value: undefined });

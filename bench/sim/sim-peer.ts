@@ -66,6 +66,8 @@ export interface PeerHost {
   refresh(): void;
   /** The owner's connections with requests in flight. */
   readonly busy: Set<SimPeer>;
+  /** Records a moment of a segment's life at the owner (timing figures). */
+  probe(event: 'peer-request' | 'peer-done', seq: number): void;
 }
 
 export interface SimPeerContext {
@@ -83,10 +85,25 @@ export interface SimPeerContext {
  * a finite value is an experiment (a swarm-wide FIFO of connections waiting for a slot).
  */
 export class UploadGate {
+  /** Requests queued on the viewer's connections, not being served. */
+  queued = 0;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(readonly slots: number) {}
+  /**
+   * @param slots segments sent at once
+   * @param maxQueued requests queued over all connections beyond which a new one is answered
+   *   `absent` at once (Infinity: only the per-connection `maxServingQueue` applies)
+   */
+  constructor(
+    readonly slots: number,
+    readonly maxQueued = Infinity,
+  ) {}
+
+  /** Whether a new request should be refused (all slots busy and the queue full). */
+  get full(): boolean {
+    return this.active >= this.slots && this.queued >= this.maxQueued;
+  }
 
   /** Takes a slot now, or queues `wake` (called once a slot is free; it must take it). */
   acquire(wake: () => void): boolean {
@@ -210,6 +227,7 @@ export class SimPeer implements SessionPeer {
       };
       this.inFlight.set(requestId, entry);
       this.host.busy.add(this);
+      this.host.probe('peer-request', seq);
       if (options.signal) {
         entry.onAbort = () => {
           this.abandon(entry, 'cancelled', 'aborted');
@@ -347,6 +365,7 @@ export class SimPeer implements SessionPeer {
     if (this.inFlight.size === 0) this.host.busy.delete(this);
     if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
     this.host.refresh();
+    this.host.probe('peer-done', entry.seq);
     entry.resolve(bytes);
   }
 
@@ -373,11 +392,12 @@ export class SimPeer implements SessionPeer {
   private serve(requestId: number, seq: number): void {
     if (this.current?.requestId === requestId || this.queue.some((j) => j.requestId === requestId))
       return;
-    if (this.queue.length >= this.ctx.limits.maxServingQueue) {
+    if (this.queue.length >= this.ctx.limits.maxServingQueue || this.host.uploads.full) {
       this.send({ type: 'absent', requestId, seq });
       return;
     }
     this.queue.push({ requestId, seq });
+    this.host.uploads.queued++;
     this.pump();
   }
 
@@ -401,6 +421,7 @@ export class SimPeer implements SessionPeer {
         slot = true;
       }
       this.queue.shift();
+      this.host.uploads.queued--;
       const bytes = this.host.provide(job.seq);
       if (!bytes) {
         this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
@@ -432,7 +453,9 @@ export class SimPeer implements SessionPeer {
   }
 
   private cancelServing(requestId: number): void {
+    const before = this.queue.length;
     this.queue = this.queue.filter((j) => j.requestId !== requestId);
+    this.host.uploads.queued -= before - this.queue.length;
     if (this.current?.requestId === requestId) {
       this.stopCurrent();
       this.pump();
@@ -454,6 +477,7 @@ export class SimPeer implements SessionPeer {
   }
 
   private stopServing(): void {
+    this.host.uploads.queued -= this.queue.length;
     this.queue = [];
     if (this.gateWaiting) this.host.uploads.forget(this.wake);
     this.gateWaiting = false;

@@ -28,6 +28,9 @@ export interface SwarmOwner {
   provide(seq: number): Uint8Array | undefined;
   haveMap(): number[];
   onUpload(bytes: number): void;
+  /** Called before anything that makes the session run: bring its inputs up to date. */
+  beforeKick(): void;
+  probe(event: 'peer-request' | 'peer-done', seq: number): void;
 }
 
 /**
@@ -51,6 +54,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
   private destroyed = false;
   private readonly host: PeerHost;
   private readonly busy = new Set<SimPeer>();
+  private polledAt = -1;
 
   constructor(
     private readonly mesh: SimMesh,
@@ -70,11 +74,14 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
       },
       onHave: (peer) => {
         if (this.destroyed) return;
-        this.pollRequests();
+        owner.beforeKick();
         this.emit('have', peer);
       },
       refresh: () => {
-        this.pollRequests();
+        owner.beforeKick();
+      },
+      probe: (event, seq) => {
+        owner.probe(event, seq);
       },
       onClosed: (peer) => {
         this.onPeerClosed(peer);
@@ -93,9 +100,11 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     return this.peers.size;
   }
 
-  /** Polls the progress of every connection with requests in flight. */
+  /** Polls the progress of every connection with requests in flight (once per ms). */
   pollRequests(): void {
-    if (this.busy.size === 0) return;
+    const now = this.mesh.q.now;
+    if (this.busy.size === 0 || now === this.polledAt) return;
+    this.polledAt = now;
     for (const p of [...this.busy]) p.poll();
   }
 
@@ -197,7 +206,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     const seqs = this.owner.haveMap().sort((a, b) => a - b);
     const newest = seqs.at(-1) ?? 0;
     peer.send({ type: 'have-map', seqs: seqs.filter((s) => s > newest - MAX_HAVE_SPAN) });
-    this.pollRequests();
+    this.owner.beforeKick();
     this.emit('peerConnected', peer);
   }
 
@@ -206,7 +215,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     this.connected = undefined;
     if (this.destroyed) return;
     if (!peer.opened) this.failed.add(peer.id);
-    this.pollRequests();
+    this.owner.beforeKick();
     this.emit('peerClosed', peer);
   }
 

@@ -6,7 +6,7 @@ import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../client/src/core/sw
 import { SwarmRegistry } from '../../signaling-server/src/signaling/swarm-registry.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork } from './flow-network.js';
-import { createSessionTrace, traceSessions } from './instrument.js';
+import { TimingProbe, createSessionTrace, traceSessions } from './instrument.js';
 import { LiveSource, type LiveSourceConfig } from './live-source.js';
 import { summarize, type Snapshot, type SimResult, type WindowState } from './metrics.js';
 import { createPopulation, nextArrivalMs, type PopulationConfig } from './population.js';
@@ -40,6 +40,8 @@ export interface SimConfig {
   liveSyncSegments: number;
   /** Segments a viewer uploads at once; Infinity is the client's behaviour (an experiment). */
   uploadSlots: number;
+  /** Requests queued over all of a viewer's connections before it refuses more (an experiment). */
+  uploadQueue: number;
   /** Neighbours the signaling server hands out (SIGNALING_MAX_NEIGHBOURS). */
   maxNeighbours: number;
   /** One-way delay added by the signaling server, ms. */
@@ -73,6 +75,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   tickMs: 250,
   liveSyncSegments: 3,
   uploadSlots: Infinity,
+  uploadQueue: Infinity,
   maxNeighbours: 8,
   serverMs: 10,
   progressEveryS: 0,
@@ -116,6 +119,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     tickMs: config.tickMs,
     liveSyncSegments: config.liveSyncSegments,
     uploadSlots: config.uploadSlots,
+    uploadQueue: config.uploadQueue,
   };
 
   const alive: Viewer[] = [];
@@ -136,7 +140,9 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     samples: { n: 0, viewers: 0, upload: 0, peers: 0, peerSamples: 0, latency: [] },
   };
 
+  const timing = new TimingProbe();
   const world = {
+    timing,
     mesh,
     source,
     cdnCounters,
@@ -220,6 +226,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
 
   let start: Snapshot | undefined;
   q.at(w0, () => {
+    timing.active = true;
     for (const v of alive) state.playedBase.set(v, v.segmentsReached(q.now));
     start = snapshot();
   });
@@ -248,6 +255,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     start: start ?? end,
     end,
     rate,
+    timing,
     wallMs: performance.now() - wallStart,
     events: q.events,
   });

@@ -4,6 +4,7 @@ import type { SchedulerConfig } from '../../client/src/core/scheduler.js';
 import type { SegmentStoreConfig } from '../../client/src/core/segment-store.js';
 import type { SwarmConfig } from '../../client/src/core/swarm.js';
 import { createNode, type FlowNode } from './flow-network.js';
+import type { TimingEvent, TimingProbe } from './instrument.js';
 import type { LiveSource } from './live-source.js';
 import { createCdnFetch, type CdnCounters } from './sim-cdn.js';
 import { UploadGate } from './sim-peer.js';
@@ -33,6 +34,8 @@ export interface ClientSettings {
   liveSyncSegments: number;
   /** Segments a viewer sends at once (Infinity: the client's behaviour; see UploadGate). */
   uploadSlots: number;
+  /** Requests queued over all connections before new ones are refused (an experiment). */
+  uploadQueue: number;
 }
 
 export interface ViewerWorld {
@@ -42,6 +45,7 @@ export interface ViewerWorld {
   settings: ClientSettings;
   /** Called when a viewer's first segment loaded. */
   onStart?: (record: PlaybackRecord) => void;
+  timing: TimingProbe;
 }
 
 /** Playback figures of one viewer. */
@@ -108,6 +112,10 @@ export class Viewer {
         node: this.node,
         rttMs: profile.cdnRttMs,
         counters: world.cdnCounters,
+        probe: (event, url) => {
+          const seq = world.source.seqOf(url);
+          if (seq !== undefined) this.probe(event, seq);
+        },
       }),
       now: () => q.now,
       random: mesh.random,
@@ -127,12 +135,18 @@ export class Viewer {
       {
         id,
         node: this.node,
-        uploads: new UploadGate(settings.uploadSlots),
+        uploads: new UploadGate(settings.uploadSlots, settings.uploadQueue),
         latencyMs: profile.latencyMs,
         provide: (seq) => this.session.store.get(seq)?.bytes,
         haveMap: () => this.session.store.seqs(),
         onUpload: (bytes) => {
           this.counters.uploadBytes += bytes;
+        },
+        beforeKick: () => {
+          this.swarm.pollRequests();
+        },
+        probe: (event, seq) => {
+          this.probe(event, seq);
         },
       },
       settings.swarm,
@@ -187,6 +201,14 @@ export class Viewer {
   latency(now: number): number {
     const edgeEnd = Math.floor(now / this.world.source.config.segmentMs) * this.segmentS;
     return edgeEnd - this.position(now);
+  }
+
+  /** Records when something happened to `seq`: since its publication and before its deadline. */
+  private probe(event: TimingEvent, seq: number): void {
+    const { q } = this.world.mesh;
+    const published = (seq + 1) * this.world.source.config.segmentMs;
+    const deadline = this.started ? (seq * this.segmentS - this.position(q.now)) * 1000 : undefined;
+    this.world.timing.record(event, q.now - published, deadline);
   }
 
   private get segmentS(): number {
