@@ -4,6 +4,7 @@ import { Engine, type EngineConfig } from '../core/engine.js';
 import type { PeerOptions } from '../core/peer.js';
 import { HlsBinding } from '../hls/hls-binding.js';
 import { SignalingClient } from '../signaling/signaling-client.js';
+import { toPlayerError } from './hls-error.js';
 import { PlaybackMonitor, type PlaybackQoe } from './playback-monitor.js';
 import { QoeReporter } from './qoe-reporter.js';
 
@@ -222,14 +223,9 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
   }
 
   private onHlsError(data: ErrorData): void {
-    const type =
-      data.type === Hls.ErrorTypes.NETWORK_ERROR
-        ? 'network'
-        : data.type === Hls.ErrorTypes.MEDIA_ERROR
-          ? 'media'
-          : 'other';
-    const status = data.response?.code ? ` (HTTP ${data.response.code})` : '';
-    this.emit('error', { type, message: `${data.details}${status}`, fatal: data.fatal });
+    const error = toPlayerError(data);
+    const { type } = error;
+    this.emit('error', error);
     if (!data.fatal || !this.hls) return;
     // hls.js's own recovery paths for the two recoverable fatal kinds.
     if (type === 'media') this.hls.recoverMediaError();

@@ -1,6 +1,7 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Engine, type EngineConfig } from '../core/engine.js';
 import { HlsBinding } from '../hls/hls-binding.js';
+import { toPlayerError } from '../player/hls-error.js';
 import { PlaybackMonitor, type PlaybackQoe } from '../player/playback-monitor.js';
 import type { PlayerError } from '../player/player.js';
 import { SignalingClient } from '../signaling/signaling-client.js';
@@ -98,14 +99,8 @@ export class MeshcastHlsSource implements SourceHandlerInstance {
   }
 
   private onError(data: ErrorData): void {
-    const type =
-      data.type === Hls.ErrorTypes.NETWORK_ERROR
-        ? 'network'
-        : data.type === Hls.ErrorTypes.MEDIA_ERROR
-          ? 'media'
-          : 'other';
-    const status = data.response?.code ? ` (HTTP ${data.response.code})` : '';
-    const error: PlayerError = { type, message: `${data.details}${status}`, fatal: data.fatal };
+    const error = toPlayerError(data);
+    const { type } = error;
     this.report(error);
     if (!data.fatal) return;
     const max = this.config.maxRecoveries ?? 3;
