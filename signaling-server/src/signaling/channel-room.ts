@@ -1,6 +1,6 @@
 import type { ChannelDisabledReason } from '@meshcast/client/signaling';
 import type { SignalingServer } from './handlers/handler.js';
-import type { SwarmRegistry } from './swarm-registry.js';
+import type { SwarmDirectory } from './swarm-directory.js';
 
 /**
  * The socket.io room of a channel's viewers: sockets that joined one of its swarms or
@@ -16,7 +16,7 @@ export function channelRoom(channel: string): string {
  */
 export function closeChannel(
   io: SignalingServer,
-  swarms: SwarmRegistry,
+  swarms: SwarmDirectory,
   channel: string,
   reason: ChannelDisabledReason,
 ): number {

@@ -1,14 +1,8 @@
-import { sampleNeighbours } from './neighbour-sample.js';
+import { LocalityIndex } from './locality-index.js';
+import { sampleLocalNeighbours } from './neighbour-sample.js';
+import type { SwarmDirectory, SwarmRegistryStats } from './swarm-directory.js';
 
-/** Counts for stats and metrics. */
-export interface SwarmRegistryStats {
-  /** Swarms with at least one member. */
-  swarms: number;
-  /** Memberships summed over swarms (a peer in two swarms counts twice). */
-  members: number;
-  /** Distinct peers in any swarm. */
-  peers: number;
-}
+export type { SwarmRegistryStats } from './swarm-directory.js';
 
 /** Members of one swarm: an array for O(1) random picks, an index for O(1) removal. */
 interface Swarm {
@@ -20,17 +14,31 @@ interface Swarm {
  * Who is in which swarm, in memory, for one server process. Pure bookkeeping, no I/O: the
  * socket handlers call it, the unit tests drive it directly with an injected random.
  */
-export class SwarmRegistry {
+export class SwarmRegistry implements SwarmDirectory {
   private readonly swarms = new Map<string, Swarm>();
   private readonly bySocket = new Map<string, Set<string>>();
 
-  /** @param random uniform in [0, 1). @default Math.random */
-  constructor(private readonly random: () => number = Math.random) {}
+  private readonly localities = new LocalityIndex();
 
-  /** Adds `peer` to `swarm`; false if it was already a member. */
-  add(swarmId: string, peer: string): boolean {
+  /**
+   * @param random uniform in [0, 1). @default Math.random
+   * @param localityRandomShare share of each neighbour list drawn from the whole swarm when
+   *   the asker's locality is known (see `sampleLocalNeighbours`). @default 0.25
+   */
+  constructor(
+    private readonly random: () => number = Math.random,
+    private readonly localityRandomShare = 0.25,
+  ) {}
+
+  /**
+   * Adds `peer` to `swarm`; false if it was already a member. `locality` (see `localityOf`)
+   * lets neighbour lists prefer peers close to each other.
+   */
+  add(swarmId: string, peer: string, locality?: string): boolean {
     let swarm = this.swarms.get(swarmId);
     if (!swarm) this.swarms.set(swarmId, (swarm = { members: [], index: new Map() }));
+    if (locality === undefined) this.localities.remove(swarmId, peer);
+    else this.localities.add(swarmId, peer, locality);
     if (swarm.index.has(peer)) return false;
     swarm.index.set(peer, swarm.members.length);
     swarm.members.push(peer);
@@ -52,6 +60,7 @@ export class SwarmRegistry {
       swarm.index.set(last, at);
     }
     swarm.index.delete(peer);
+    this.localities.remove(swarmId, peer);
     if (swarm.members.length === 0) this.swarms.delete(swarmId);
     const mine = this.bySocket.get(peer);
     mine?.delete(swarmId);
@@ -80,7 +89,9 @@ export class SwarmRegistry {
   }
 
   /**
-   * Up to `count` random members of `swarm`, never `self` nor any of `exclude`.
+   * Up to `count` random members of `swarm`, never `self` nor any of `exclude`, preferring
+   * members of `locality` (default: the one recorded for `self` in that swarm) except for a
+   * random share of the list.
    * @example registry.neighbours('demo/360p', socket.id, 8)
    */
   neighbours(
@@ -88,12 +99,21 @@ export class SwarmRegistry {
     self: string,
     count: number,
     exclude: Iterable<string> = [],
+    locality: string | undefined = this.localities.localityOf(swarmId, self),
   ): string[] {
     const swarm = this.swarms.get(swarmId);
     if (!swarm) return [];
     const excluded = new Set(exclude);
     excluded.add(self);
-    return sampleNeighbours(swarm.members, count, excluded, this.random);
+    const local = this.localities.pool(swarmId, locality);
+    return sampleLocalNeighbours(
+      swarm.members,
+      local,
+      count,
+      excluded,
+      this.random,
+      this.localityRandomShare,
+    );
   }
 
   stats(): SwarmRegistryStats {
@@ -106,5 +126,6 @@ export class SwarmRegistry {
   clear(): void {
     this.swarms.clear();
     this.bySocket.clear();
+    this.localities.clear();
   }
 }

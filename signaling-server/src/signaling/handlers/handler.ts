@@ -10,7 +10,7 @@ import type { ChannelRegistry } from '../../channels/channel-registry.js';
 import type { ServerConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import type { QoeIntake } from '../../qoe/qoe-intake.js';
-import type { SwarmRegistry } from '../swarm-registry.js';
+import type { SwarmDirectory } from '../swarm-directory.js';
 
 export type SignalingServer = Server<
   ClientToServerEvents,
@@ -38,7 +38,7 @@ export type SignalingConfig = Pick<
 /** What every handler may use; one per attached server. */
 export interface SignalingContext {
   readonly io: SignalingServer;
-  readonly swarms: SwarmRegistry;
+  readonly swarms: SwarmDirectory;
   readonly channels: Pick<ChannelRegistry, 'get'>;
   readonly config: SignalingConfig;
   readonly logger: Logger;
