@@ -146,6 +146,12 @@ export interface ClientToServerEvents {
    * else as an `error` event.
    */
   report: (report: QoeReport, ack?: (result: ReportAck) => void) => void;
+  /**
+   * A neighbour sent segment bytes that did not match the published hash (see
+   * {@link SegmentHashesMessage}). The server stops offering a peer as a neighbour once
+   * {@link PEER_REPORTS_TO_EXCLUDE} distinct members of the swarm reported it.
+   */
+  'report-peer': (report: PeerReport, ack?: (result: PeerReportAck) => void) => void;
 }
 
 /** Events the server sends. */
@@ -160,6 +166,11 @@ export interface ServerToClientEvents {
    * goes on from the CDN only).
    */
   'channel-disabled': (message: ChannelDisabledMessage) => void;
+  /**
+   * Hashes of a swarm's segments: on every join the live window (possibly empty: it also says
+   * that this server publishes hashes), then each new segment once the server hashed it.
+   */
+  'segment-hashes': (message: SegmentHashesMessage) => void;
 }
 
 /** Between server instances (none yet; a cluster adapter would use this). */
@@ -279,3 +290,35 @@ export interface ChannelStats {
     points: ChannelQoePoint[];
   };
 }
+
+/** A SHA-256 digest as 64 lowercase hex characters. */
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
+/** Most hashes in one `segment-hashes` message. */
+export const MAX_SEGMENT_HASHES = 64;
+/** Distinct reporters after which the server stops offering a peer (the server's default). */
+export const PEER_REPORTS_TO_EXCLUDE = 2;
+
+/** What the server computed over one media segment it fetched from the channel's source. */
+export interface SegmentHash {
+  /** Media sequence number. */
+  seq: number;
+  /** Segment length in bytes. */
+  size: number;
+  /** SHA-256 of the segment bytes, lowercase hex ({@link SHA256_HEX_PATTERN}). */
+  sha256: string;
+}
+
+export interface SegmentHashesMessage {
+  swarm: SwarmId;
+  /** Ascending by seq, at most {@link MAX_SEGMENT_HASHES}. */
+  hashes: SegmentHash[];
+}
+
+/** A neighbour (`peer`) sent bytes of segment `seq` of `swarm` that failed verification. */
+export interface PeerReport {
+  swarm: SwarmId;
+  peer: PeerId;
+  seq: number;
+}
+
+export type PeerReportAck = { ok: true } | FailedAck;
