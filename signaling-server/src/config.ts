@@ -54,6 +54,20 @@ export interface ServerConfig {
    * makes one at start and prints it once. @default undefined (generated)
    */
   adminToken: string | undefined;
+  /**
+   * Segment integrity (env `INTEGRITY`, on|off): the server fetches every new segment of each
+   * rendition that has viewers, hashes it (SHA-256) and publishes the hashes; viewers check
+   * every segment a peer sends against them. Costs one copy of each segment per watched
+   * rendition (and per server). @default true
+   */
+  integrity: boolean;
+  /** How often watched media playlists are polled, ms (env `INTEGRITY_POLL_MS`). @default 1000 */
+  integrityPollMs: number;
+  /**
+   * Distinct viewers that must report a peer for corrupt segments before the server stops
+   * offering it as a neighbour (env `INTEGRITY_EXCLUDE_REPORTS`). @default 2
+   */
+  integrityExcludeReports: number;
 }
 
 const packageRoot = new URL('../', import.meta.url);
@@ -75,6 +89,9 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   dataDir: decodeURIComponent(new URL('../data', packageRoot).pathname),
   redisUrl: undefined,
   adminToken: undefined,
+  integrity: true,
+  integrityPollMs: 1000,
+  integrityExcludeReports: 2,
 };
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -121,6 +138,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').max(256).optional(),
+  INTEGRITY: z.enum(['on', 'off']).optional(),
+  INTEGRITY_POLL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
+  INTEGRITY_EXCLUDE_REPORTS: z.coerce.number().int().min(1).max(100).optional(),
 });
 
 /** The environment variables the server reads, for docs and the compose check. */
@@ -160,5 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     dataDir: e.DATA_DIR ?? d.dataDir,
     redisUrl: e.REDIS_URL ?? d.redisUrl,
     adminToken: e.ADMIN_TOKEN ?? d.adminToken,
+    integrity: e.INTEGRITY === undefined ? d.integrity : e.INTEGRITY === 'on',
+    integrityPollMs: e.INTEGRITY_POLL_MS ?? d.integrityPollMs,
+    integrityExcludeReports: e.INTEGRITY_EXCLUDE_REPORTS ?? d.integrityExcludeReports,
   };
 }

@@ -14,6 +14,7 @@ import { embedRoutes } from './http/embed-routes.js';
 import { pageRoutes } from './http/pages.js';
 import { qoeRoutes } from './http/qoe-routes.js';
 import { statsRoutes } from './http/stats-routes.js';
+import { IntegrityService } from './integrity/integrity-service.js';
 import type { Logger } from './logger.js';
 import { loadClip } from './origin/clip.js';
 import { LoopedClipOrigin } from './origin/looped-clip-origin.js';
@@ -36,6 +37,8 @@ export interface MeshcastServer {
   readonly signaling: Signaling;
   /** Player reports aggregated per channel. */
   readonly qoe: QoeAggregator;
+  /** Segment hashes and peer reports; undefined with INTEGRITY=off. */
+  readonly integrity: IntegrityService | undefined;
   /** The token the channel write API requires: ADMIN_TOKEN, or one made at start. */
   readonly adminToken: string;
   /** True when ADMIN_TOKEN was unset and `adminToken` was generated (print it once). */
@@ -74,10 +77,27 @@ export async function startServer({
 
   const app = express();
   const http = createServer(app);
-  const signaling = attachSignaling(http, { config, logger, registry, reports: intake });
+  const integrity = config.integrity
+    ? new IntegrityService({
+        registry,
+        logger,
+        config: {
+          pollMs: config.integrityPollMs,
+          excludeAfterReports: config.integrityExcludeReports,
+        },
+      })
+    : undefined;
+  const signaling = attachSignaling(http, {
+    config,
+    logger,
+    registry,
+    reports: intake,
+    ...(integrity && { integrity }),
+  });
   const unwatch = watchChannelClosures(registry, signaling, qoe, logger);
   const release = async (): Promise<void> => {
     unwatch();
+    await integrity?.destroy();
     qoe.destroy();
     await signaling.destroy();
   };
@@ -131,6 +151,7 @@ export async function startServer({
   const port = (http.address() as AddressInfo).port;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${port}`;
+  await integrity?.start(signaling.io, url);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -157,6 +178,7 @@ export async function startServer({
     registry,
     signaling,
     qoe,
+    integrity,
     adminToken,
     adminTokenGenerated: config.adminToken === undefined,
     close,

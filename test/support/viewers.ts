@@ -35,9 +35,17 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
-/** Opens a viewer on `url` and waits until its player exists. */
-export async function openViewer(browser: Browser, url: string): Promise<Viewer> {
+/**
+ * Opens a viewer on `url` and waits until its player exists. `prepare` runs on the fresh
+ * context before the page loads (e.g. to add an init script).
+ */
+export async function openViewer(
+  browser: Browser,
+  url: string,
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<Viewer> {
   const context: BrowserContext = await newViewerContext(browser);
+  await prepare?.(context);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

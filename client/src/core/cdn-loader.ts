@@ -75,6 +75,11 @@ export interface CdnLoadOptions {
   signal?: AbortSignal;
   /** Called as body bytes arrive; `totalBytes` comes from Content-Length when present. */
   onProgress?: (loadedBytes: number, totalBytes: number | undefined) => void;
+  /**
+   * Asked before each retry of a retryable failure (5xx, network error, timeout); false fails
+   * the load at once with that error, e.g. because a peer holds the segment. @default always
+   */
+  shouldRetry?: (error: CdnError, attempt: number) => boolean;
 }
 
 /** Traffic counters of a {@link CdnLoader}. */
@@ -144,7 +149,12 @@ export class CdnLoader {
         return await this.attempt(url, attempt, options);
       } catch (err) {
         const error = err instanceof CdnError ? err : new CdnError('network', String(err));
-        if (!isRetryable(error) || attempt > this.config.retries || this.destroyed) {
+        if (
+          !isRetryable(error) ||
+          attempt > this.config.retries ||
+          this.destroyed ||
+          !this.retryWanted(options, error, attempt)
+        ) {
           if (error.type !== 'aborted') this.counters.failures++;
           throw error;
         }
@@ -152,6 +162,15 @@ export class CdnLoader {
         await this.sleep(base * (0.5 + this.platform.random()), options.signal);
         this.counters.retries++;
       }
+    }
+  }
+
+  /** The caller's answer to "retry?"; a callback that throws counts as yes. */
+  private retryWanted(options: CdnLoadOptions, error: CdnError, attempt: number): boolean {
+    try {
+      return options.shouldRetry?.(error, attempt) ?? true;
+    } catch {
+      return true;
     }
   }
 

@@ -1,5 +1,6 @@
 import createDebug from 'debug';
 import type { CdnLoader } from './cdn-loader.js';
+import { PeerError } from './peer-error.js';
 import {
   schedule,
   type PlaybackState,
@@ -20,6 +21,8 @@ export interface SessionPeer {
   readonly pendingRequests: number;
   /** Measured throughput to us, bytes/ms. */
   throughput(): number | undefined;
+  /** Until when (clock ms) it said its upload is saturated; 0 or undefined if never. */
+  readonly busyUntil?: number;
   request(
     seq: number,
     options: { signal?: AbortSignal; onProgress?: (received: number, total: number) => void },
@@ -241,6 +244,7 @@ export class RenditionSession {
           has: p.remoteHave,
           pending: p.pendingRequests,
           ...(p.throughput() !== undefined && { throughput: p.throughput() }),
+          ...(p.busyUntil !== undefined && { busyUntil: p.busyUntil }),
         })),
         playback: this.effectivePlayback(),
         cdn: {
@@ -295,7 +299,14 @@ export class RenditionSession {
       transfer: { startedAt, lastProgressAt: startedAt, received: 0 },
     };
     debug('%s cdn %d (%s)', this.rendition, info.seq, reason);
-    this.o.cdn.load(info.url, { signal: abort.signal }).then(
+    // A failed attempt (5xx, timeout) is not retried on the CDN while a peer holds the
+    // segment: the scheduler may take it from that peer at once instead.
+    const heldByPeer = (): boolean =>
+      (this.swarm?.connectedPeers() ?? []).some(
+        (p) => p.remoteHave.has(info.seq) && !rt.state.excludedPeers?.has(p.id),
+      );
+    const options = { signal: abort.signal, shouldRetry: () => !heldByPeer() };
+    this.o.cdn.load(info.url, options).then(
       (r) => {
         if (abort.signal.aborted || this.destroyed) return;
         // The loader's clock is performance.now, like ours in browsers; use its intervals.
@@ -312,7 +323,7 @@ export class RenditionSession {
         if (abort.signal.aborted || this.destroyed) return;
         debug('%s cdn %d failed: %s', this.rendition, info.seq, String(err));
         rt.abort = undefined;
-        rt.retryAfter = this.o.now() + 500;
+        rt.retryAfter = this.o.now() + (heldByPeer() ? 0 : 500);
         rt.state = { ...rt.state, status: 'missing', transfer: undefined };
         this.kick();
       },
@@ -337,7 +348,7 @@ export class RenditionSession {
           if (rt.abort === abort) {
             rt.state = {
               ...rt.state,
-              transfer: { ...transfer, lastProgressAt: now, received, total },
+              transfer: { ...transfer, lastProgressAt: now, firstAt: first, received, total },
             };
           }
         },
@@ -356,11 +367,15 @@ export class RenditionSession {
           debug('%s peer %d from %s failed: %s', this.rendition, seq, peer.id, String(err));
           this.o.counters.wastedBytes += rt.state.transfer?.received ?? 0;
           rt.abort = undefined;
+          // A busy peer holds the segment and may serve it later: not excluded.
+          const busy = err instanceof PeerError && err.type === 'busy';
           rt.state = {
             ...rt.state,
             status: 'missing',
             transfer: undefined,
-            excludedPeers: new Set([...(rt.state.excludedPeers ?? []), peer.id]),
+            ...(!busy && {
+              excludedPeers: new Set([...(rt.state.excludedPeers ?? []), peer.id]),
+            }),
           };
           this.kick();
         },

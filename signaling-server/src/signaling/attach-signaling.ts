@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { ChannelDisabledReason } from '@meshcast/client/signaling';
 import { Server } from 'socket.io';
 import type { ChannelRegistry } from '../channels/channel-registry.js';
+import type { SignalingIntegrity } from '../integrity/integrity-service.js';
 import type { Logger } from '../logger.js';
 import type { QoeIntake } from '../qoe/qoe-intake.js';
 import { closeChannel } from './channel-room.js';
@@ -11,6 +12,7 @@ import { joinHandler } from './handlers/join-handler.js';
 import { leaveHandler } from './handlers/leave-handler.js';
 import { moreHandler } from './handlers/more-handler.js';
 import { reportHandler } from './handlers/report-handler.js';
+import { reportPeerHandler } from './handlers/report-peer-handler.js';
 import { signalHandler } from './handlers/signal-handler.js';
 import { MAX_SWARMS_PER_SOCKET } from './schemas.js';
 import { SwarmRegistry } from './swarm-registry.js';
@@ -24,6 +26,8 @@ export interface AttachSignalingOptions {
   random?: () => number;
   /** Where `report` events go. @default none: reports are refused */
   reports?: Pick<QoeIntake, 'accept'>;
+  /** Segment hashes on join and peer reports. @default none: `report-peer` is refused */
+  integrity?: SignalingIntegrity;
 }
 
 /** Counts for health, metrics and tests. */
@@ -58,6 +62,7 @@ const HANDLERS: HandlerMap = {
   signal: signalHandler,
   leave: leaveHandler,
   report: reportHandler,
+  'report-peer': reportPeerHandler,
 };
 
 /**
@@ -70,7 +75,7 @@ const HANDLERS: HandlerMap = {
  */
 export function attachSignaling(
   httpServer: HttpServer,
-  { config, logger, registry, random, reports }: AttachSignalingOptions,
+  { config, logger, registry, random, reports, integrity }: AttachSignalingOptions,
 ): Signaling {
   const io: SignalingServer = new Server(httpServer, {
     path: config.signalingPath,
@@ -88,6 +93,7 @@ export function attachSignaling(
     logger,
     maxSwarmsPerSocket: MAX_SWARMS_PER_SOCKET,
     ...(reports && { reports }),
+    ...(integrity && { integrity }),
   };
 
   io.on('connection', (socket) => {
@@ -95,6 +101,7 @@ export function attachSignaling(
     bindHandlers(ctx, socket, HANDLERS);
     socket.on('disconnect', (reason) => {
       const left = swarms.removeAll(socket.id);
+      integrity?.forget(socket.id);
       logger.debug({ peerId: socket.id, reason, left }, 'signaling disconnect');
     });
   });

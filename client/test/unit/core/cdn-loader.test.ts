@@ -128,6 +128,33 @@ describe('CdnLoader', () => {
     expect(cdn.stats()).toMatchObject({ requests: 3, retries: 2, failures: 0, bytes: 5000 });
   });
 
+  it('asks shouldRetry before each retry and fails at once on false (a peer covers)', async () => {
+    const cdn = loader({ retryDelayMs: 5, retries: 3 });
+    const asked: [string, number, number | undefined][] = [];
+    const err = await rejection(
+      cdn.load(`${base}/status/b?code=503&fail=5`, {
+        shouldRetry: (e, attempt) => {
+          asked.push([e.type, attempt, e.status]);
+          return attempt < 2;
+        },
+      }),
+    );
+    expect(err).toMatchObject({ type: 'http', status: 503 });
+    expect(asked).toEqual([
+      ['http', 1, 503],
+      ['http', 2, 503],
+    ]);
+    expect(hits.get('/status/b')).toBe(2);
+    expect(cdn.stats()).toMatchObject({ requests: 2, retries: 1, failures: 1 });
+    // A callback that throws does not break the load: it counts as "retry".
+    const ok = await cdn.load(`${base}/status/c?code=503&fail=1&size=10`, {
+      shouldRetry: () => {
+        throw new Error('buggy callback');
+      },
+    });
+    expect(ok.attempts).toBe(2);
+  });
+
   it('retries a dropped connection and then succeeds', async () => {
     const cdn = loader({ retryDelayMs: 5 });
     const result = await cdn.load(`${base}/drop/a?fail=1&size=100000`);

@@ -8,6 +8,7 @@ import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { ChannelRegistry } from '../../channels/channel-registry.js';
 import type { ServerConfig } from '../../config.js';
+import type { SignalingIntegrity } from '../../integrity/integrity-service.js';
 import type { Logger } from '../../logger.js';
 import type { QoeIntake } from '../../qoe/qoe-intake.js';
 import type { SwarmDirectory } from '../swarm-directory.js';
@@ -46,6 +47,8 @@ export interface SignalingContext {
   readonly maxSwarmsPerSocket: number;
   /** Where `report` events go; without it the server refuses them. */
   readonly reports?: Pick<QoeIntake, 'accept'>;
+  /** Segment hashes and peer reports; without it `report-peer` is refused. */
+  readonly integrity?: SignalingIntegrity;
 }
 
 /**

@@ -45,10 +45,13 @@ export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = 
       );
     }
     const count = Math.min(channel.maxNeighbours, ctx.config.signalingMaxNeighbours);
-    const neighbours = ctx.swarms.neighbours(swarm, peerId, count);
+    const excluded = ctx.integrity?.reports.excluded(swarm);
+    const neighbours = ctx.swarms.neighbours(swarm, peerId, count, excluded);
     ctx.swarms.add(swarm, peerId);
     socket.data.swarms = ctx.swarms.swarmsOf(peerId);
     await socket.join(channelRoom(channelId));
+    // Before the answer: the joiner knows the hashes before any peer can send it bytes.
+    await ctx.integrity?.joined(socket, swarm);
     ctx.logger.debug({ peerId, swarm, neighbours: neighbours.length }, 'signaling join');
     return {
       peerId,

@@ -7,6 +7,7 @@ export const leaveHandler: EventHandler<typeof leaveSchema, object> = {
   ack: 'optional',
   handle(ctx, socket, { swarm }) {
     ctx.swarms.remove(swarm, socket.id);
+    ctx.integrity?.left(socket, swarm);
     socket.data.swarms = ctx.swarms.swarmsOf(socket.id);
     return {};
   },

@@ -15,6 +15,7 @@ export const moreHandler: EventHandler<typeof moreSchema, { neighbours: string[]
       channel?.maxNeighbours ?? ctx.config.signalingMaxNeighbours,
       ctx.config.signalingMaxNeighbours,
     );
-    return { neighbours: ctx.swarms.neighbours(swarm, socket.id, cap, exclude) };
+    const excluded = ctx.integrity?.reports.excluded(swarm) ?? [];
+    return { neighbours: ctx.swarms.neighbours(swarm, socket.id, cap, [...exclude, ...excluded]) };
   },
 };
