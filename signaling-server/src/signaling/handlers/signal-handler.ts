@@ -18,7 +18,10 @@ export const signalHandler: EventHandler<typeof signalSchema, undefined> = {
       throw new SignalingRequestError('not-in-swarm', `'${to}' is not a member of '${swarm}'`);
     }
     // A peer excluded for corrupt segments gets no new connections in this swarm.
-    if (ctx.integrity?.reports.isExcluded(swarm, from) || ctx.integrity?.reports.isExcluded(swarm, to)) {
+    if (
+      ctx.integrity?.reports.isExcluded(swarm, from) ||
+      ctx.integrity?.reports.isExcluded(swarm, to)
+    ) {
       return undefined;
     }
     ctx.io.to(to).emit('signal', { swarm, from, data });
