@@ -50,6 +50,12 @@ export interface ServerConfig {
    */
   redisUrl: string | undefined;
   /**
+   * With `redisUrl`: servers share swarms, relay signals to each other's viewers and merge
+   * QoE. A server that stops heartbeating (crashed) keeps its viewers in the shared swarms
+   * this long; it heartbeats every third of it. @default 10000
+   */
+  redisNodeTtlMs: number;
+  /**
    * Bearer token for the channel write API (at least 16 characters). When unset, the server
    * makes one at start and prints it once. @default undefined (generated)
    */
@@ -88,6 +94,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   signalingMaxMessageBytes: 64 * 1024,
   dataDir: decodeURIComponent(new URL('../data', packageRoot).pathname),
   redisUrl: undefined,
+  redisNodeTtlMs: 10_000,
   adminToken: undefined,
   integrity: true,
   integrityPollMs: 1000,
@@ -137,6 +144,7 @@ const envSchema = z.object({
   SIGNALING_MAX_MESSAGE_BYTES: z.coerce.number().int().min(20_000).max(16_777_216).optional(),
   DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_NODE_TTL_MS: z.coerce.number().int().min(300).max(300_000).optional(),
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').max(256).optional(),
   INTEGRITY: z.enum(['on', 'off']).optional(),
   INTEGRITY_POLL_MS: z.coerce.number().int().min(100).max(60_000).optional(),
@@ -179,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     signalingMaxMessageBytes: e.SIGNALING_MAX_MESSAGE_BYTES ?? d.signalingMaxMessageBytes,
     dataDir: e.DATA_DIR ?? d.dataDir,
     redisUrl: e.REDIS_URL ?? d.redisUrl,
+    redisNodeTtlMs: e.REDIS_NODE_TTL_MS ?? d.redisNodeTtlMs,
     adminToken: e.ADMIN_TOKEN ?? d.adminToken,
     integrity: e.INTEGRITY === undefined ? d.integrity : e.INTEGRITY === 'on',
     integrityPollMs: e.INTEGRITY_POLL_MS ?? d.integrityPollMs,

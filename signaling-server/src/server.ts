@@ -21,6 +21,7 @@ import { LoopedClipOrigin } from './origin/looped-clip-origin.js';
 import { QoeAggregator } from './qoe/qoe-aggregator.js';
 import { QoeIntake } from './qoe/qoe-intake.js';
 import { createQoeMetrics } from './qoe/qoe-metrics.js';
+import { openCluster } from './scale/cluster.js';
 import { attachSignaling, type Signaling } from './signaling/attach-signaling.js';
 
 const VERSION = '0.1.0';
@@ -70,6 +71,17 @@ export async function startServer({
   const registry = await createChannelRegistry(config, logger);
   const adminToken = config.adminToken ?? generateAdminToken();
   const qoe = new QoeAggregator();
+  // With Redis, servers share swarms, relay signals to each other's viewers and merge QoE.
+  const cluster =
+    config.redisUrl === undefined
+      ? undefined
+      : await openCluster({ ...config, redisUrl: config.redisUrl }, qoe, logger).catch(
+          async (err: unknown) => {
+            qoe.destroy();
+            await registry.destroy();
+            throw err;
+          },
+        );
   // Read at scrape time only, once `signaling` exists.
   const metrics = createQoeMetrics(qoe, { stats: () => signaling.stats() });
   const intake = new QoeIntake(registry, qoe, metrics);
@@ -93,6 +105,7 @@ export async function startServer({
     registry,
     reports: intake,
     ...(integrity && { integrity }),
+    ...(cluster && { swarms: cluster.swarms, adapter: cluster.adapter }),
   });
   const unwatch = watchChannelClosures(registry, signaling, qoe, logger);
   const release = async (): Promise<void> => {
@@ -100,6 +113,7 @@ export async function startServer({
     await integrity?.destroy();
     qoe.destroy();
     await signaling.destroy();
+    await cluster?.destroy();
   };
   app.disable('x-powered-by');
   app.use(
@@ -118,7 +132,7 @@ export async function startServer({
     });
   });
   app.use('/api/channels', channelRoutes(registry, { adminToken }));
-  app.use('/api/channels', statsRoutes(registry, qoe));
+  app.use('/api/channels', statsRoutes(registry, cluster?.qoe ?? qoe));
   app.use('/api/qoe', qoeRoutes(intake));
   app.use('/api/admin/session', adminSessionRoute(adminToken));
   app.get('/metrics', metricsRoute(metrics.registry));

@@ -20,6 +20,18 @@ export interface QoeAggregatorPlatform {
   clearInterval: (handle: unknown) => void;
 }
 
+/** A live viewer's latest report and when it arrived (ms, the aggregator's clock). */
+export interface LiveSession {
+  report: QoeReport;
+  seenAt: number;
+}
+
+/** What {@link QoeAggregator.snapshot} returns. */
+export interface QoeSnapshot {
+  live: LiveSession[];
+  rates: ChannelRates;
+}
+
 interface Session {
   channel: string;
   report: QoeReport;
@@ -106,6 +118,23 @@ export class QoeAggregator {
     const state = this.channels.get(channel);
     const rates = state?.rates ?? { cdnBytesPerSec: 0, p2pBytesPerSec: 0 };
     return channelFigures(state ? this.live(state, this.platform.now()) : [], rates);
+  }
+
+  /**
+   * The latest report of each live viewer of a channel with when it came, and the channel's
+   * throughput over the last interval: what servers sharing one Redis merge (`scale/`).
+   */
+  snapshot(channel: string): QoeSnapshot {
+    const state = this.channels.get(channel);
+    if (!state) return { live: [], rates: { cdnBytesPerSec: 0, p2pBytesPerSec: 0 } };
+    const now = this.platform.now();
+    const live: LiveSession[] = [];
+    for (const s of state.sessions.values()) {
+      if (s.report.final !== true && now - s.seenAt <= this.config.viewerTimeoutMs) {
+        live.push({ report: s.report, seenAt: s.seenAt });
+      }
+    }
+    return { live, rates: { ...state.rates } };
   }
 
   /** A channel's history, oldest first. */

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ChannelDisabledReason } from '@meshcast/client/signaling';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import type { ChannelRegistry } from '../channels/channel-registry.js';
 import type { SignalingIntegrity } from '../integrity/integrity-service.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +15,7 @@ import { reportHandler } from './handlers/report-handler.js';
 import { reportPeerHandler } from './handlers/report-peer-handler.js';
 import { signalHandler } from './handlers/signal-handler.js';
 import { MAX_SWARMS_PER_SOCKET } from './schemas.js';
+import type { SwarmDirectory } from './swarm-directory.js';
 import { SwarmRegistry } from './swarm-registry.js';
 
 export interface AttachSignalingOptions {
@@ -24,6 +25,13 @@ export interface AttachSignalingOptions {
   registry: Pick<ChannelRegistry, 'get'>;
   /** Uniform in [0, 1), for neighbour sampling. @default Math.random */
   random?: () => number;
+  /**
+   * Who is in which swarm. @default an in-memory {@link SwarmRegistry} (this process only);
+   * servers on one Redis pass the shared one (`scale/cluster.ts`).
+   */
+  swarms?: SwarmDirectory;
+  /** socket.io adapter; the Redis one makes `io.to(peerId)` reach every server. @default in-memory */
+  adapter?: ServerOptions['adapter'];
   /** Where `report` events go. @default none: reports are refused */
   reports?: Pick<QoeIntake, 'accept'>;
   /** Segment hashes on join and peer reports. @default none: `report-peer` is refused */
@@ -75,16 +83,18 @@ const HANDLERS: HandlerMap = {
  */
 export function attachSignaling(
   httpServer: HttpServer,
-  { config, logger, registry, random, reports, integrity }: AttachSignalingOptions,
+  options: AttachSignalingOptions,
 ): Signaling {
+  const { config, logger, registry, random, reports, integrity } = options;
   const io: SignalingServer = new Server(httpServer, {
     path: config.signalingPath,
     maxHttpBufferSize: config.signalingMaxMessageBytes,
     serveClient: false,
     // Viewers come from any page that embeds the player; channels restrict origins themselves.
     cors: { origin: true },
+    ...(options.adapter && { adapter: options.adapter }),
   });
-  const swarms = new SwarmRegistry(random);
+  const swarms = options.swarms ?? new SwarmRegistry(random);
   const ctx: SignalingContext = {
     io,
     swarms,

@@ -1,0 +1,361 @@
+import { randomUUID } from 'node:crypto';
+import type { ChainableCommander, Redis } from 'ioredis';
+import { z } from 'zod';
+import type { SwarmDirectory, SwarmRegistryStats } from '../signaling/swarm-directory.js';
+import { SwarmRegistry } from '../signaling/swarm-registry.js';
+
+/** Settings of the shared swarm directory. */
+export interface RedisSwarmDirectoryConfig {
+  /**
+   * How long a server that stopped heartbeating (crashed, cut off) keeps its members in the
+   * other servers' swarms; it heartbeats every third of this. @default 10000
+   */
+  nodeTtlMs: number;
+  /** Prefix of every key and of the change feed. @default 'meshcast:' */
+  keyPrefix: string;
+}
+
+export const DEFAULT_REDIS_SWARM_DIRECTORY_CONFIG: RedisSwarmDirectoryConfig = {
+  nodeTtlMs: 10_000,
+  keyPrefix: 'meshcast:',
+};
+
+export interface RedisSwarmDirectoryOptions {
+  /** For commands; shared with other parts is fine. */
+  client: Redis;
+  /** Put in subscriber mode: a connection of its own. */
+  subscriber: Redis;
+  config?: Partial<RedisSwarmDirectoryConfig>;
+  /** This server's id among the servers. @default a random UUID */
+  nodeId?: string;
+  /** Uniform in [0, 1), for neighbour sampling. @default Math.random */
+  random?: () => number;
+  /** Wall clock shared by the servers (heartbeat deadlines), ms. @default Date.now */
+  now?: () => number;
+  /** Redis failures after start (writes, heartbeats). @default ignored */
+  onError?: (err: unknown) => void;
+}
+
+/** Thrown for a bad configuration. */
+export class SwarmDirectoryConfigError extends Error {
+  readonly type = 'swarm-directory-config' as const;
+}
+
+// a: add, r: remove, g: node gone (all of n's members dropped; `by` who said so).
+const changeSchema = z.object({
+  n: z.string(),
+  o: z.enum(['a', 'r', 'g']),
+  s: z.string().optional(),
+  p: z.string().optional(),
+  by: z.string().optional(),
+});
+type Change = z.infer<typeof changeSchema>;
+
+/**
+ * Swarm membership shared by every server on one Redis. Each server keeps a replica of all
+ * members in memory, so reads (`has` on every relayed signal, `neighbours` on join) cost no
+ * I/O; its own changes are applied at once and written through: a set of `swarm peer`
+ * entries per server plus a change on a pub/sub feed that the other replicas apply.
+ * Servers heartbeat in a sorted set; when one misses its deadline, whoever sweeps first
+ * deletes its entries and tells everyone, so a crashed server's viewers leave the swarms
+ * within `nodeTtlMs`. A replica reloads from Redis after its subscription reconnects.
+ */
+export class RedisSwarmDirectory implements SwarmDirectory {
+  readonly config: RedisSwarmDirectoryConfig;
+  readonly nodeId: string;
+  private all: SwarmRegistry;
+  private readonly own: SwarmRegistry;
+  private readonly ownEntries = new Set<string>();
+  /** Remote server -> its peers in the replica. */
+  private readonly owners = new Map<string, Set<string>>();
+  private readonly client: Redis;
+  private readonly subscriber: Redis;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly onError: (err: unknown) => void;
+  private readonly keys: { nodes: string; feed: string };
+  private readonly pending = new Set<Promise<void>>();
+  private buffer: Change[] | undefined;
+  private resyncing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+  private destroying: Promise<void> | undefined;
+
+  private constructor(options: RedisSwarmDirectoryOptions) {
+    this.config = mergeConfig(options.config);
+    this.nodeId = options.nodeId ?? randomUUID();
+    this.client = options.client;
+    this.subscriber = options.subscriber;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? (() => undefined);
+    this.all = new SwarmRegistry(this.random);
+    this.own = new SwarmRegistry(this.random);
+    const p = this.config.keyPrefix;
+    this.keys = { nodes: `${p}swarm-nodes`, feed: `${p}swarm-changes` };
+  }
+
+  /** Subscribes, registers this server, loads every server's members and starts heartbeats. */
+  static async open(options: RedisSwarmDirectoryOptions): Promise<RedisSwarmDirectory> {
+    const directory = new RedisSwarmDirectory(options);
+    await directory.start();
+    return directory;
+  }
+
+  add(swarmId: string, peer: string): boolean {
+    if (this.destroying || !this.own.add(swarmId, peer)) return false;
+    this.all.add(swarmId, peer);
+    const entry = `${swarmId} ${peer}`;
+    this.ownEntries.add(entry);
+    this.write((m) =>
+      m.sadd(this.membersKey(this.nodeId), entry).publish(this.keys.feed, this.change('a', swarmId, peer)),
+    );
+    return true;
+  }
+
+  remove(swarmId: string, peer: string): boolean {
+    if (!this.own.remove(swarmId, peer)) return false;
+    this.all.remove(swarmId, peer);
+    const entry = `${swarmId} ${peer}`;
+    this.ownEntries.delete(entry);
+    this.write((m) =>
+      m.srem(this.membersKey(this.nodeId), entry).publish(this.keys.feed, this.change('r', swarmId, peer)),
+    );
+    return true;
+  }
+
+  removeAll(peer: string): string[] {
+    const left = this.own.swarmsOf(peer);
+    for (const swarmId of left) this.remove(swarmId, peer);
+    return left;
+  }
+
+  has(swarmId: string, peer: string): boolean {
+    return this.all.has(swarmId, peer);
+  }
+
+  swarmsOf(peer: string): string[] {
+    return this.all.swarmsOf(peer);
+  }
+
+  size(swarmId: string): number {
+    return this.all.size(swarmId);
+  }
+
+  neighbours(swarmId: string, self: string, count: number, exclude?: Iterable<string>): string[] {
+    return this.all.neighbours(swarmId, self, count, exclude);
+  }
+
+  /** This server's own members. */
+  stats(): SwarmRegistryStats {
+    return this.own.stats();
+  }
+
+  /** Every server's members, as this replica sees them. */
+  clusterStats(): SwarmRegistryStats & { servers: number } {
+    return { ...this.all.stats(), servers: this.owners.size + 1 };
+  }
+
+  /** Ids of the servers whose heartbeat is current, this one included. */
+  servers(): Promise<string[]> {
+    return this.client.zrangebyscore(this.keys.nodes, this.now(), '+inf');
+  }
+
+  /** Drops this server's members here and in Redis (the others hear it). */
+  clear(): void {
+    for (const entry of this.ownEntries) {
+      const [swarmId = '', peer = ''] = entry.split(' ');
+      this.all.remove(swarmId, peer);
+    }
+    this.ownEntries.clear();
+    this.own.clear();
+    this.write((m) =>
+      m.del(this.membersKey(this.nodeId)).publish(this.keys.feed, this.change('g', undefined, undefined)),
+    );
+  }
+
+  /** Settles once every write so far reached Redis (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Clears this server's members, leaves the server set and stops; safe to call twice. */
+  destroy(): Promise<void> {
+    this.destroying ??= (async () => {
+      clearInterval(this.timer);
+      this.subscriber.off('message', this.onMessage);
+      this.subscriber.off('ready', this.onReady);
+      this.clear();
+      this.write((m) => m.zrem(this.keys.nodes, this.nodeId));
+      await this.flush();
+      await this.subscriber.unsubscribe(this.keys.feed).catch(() => undefined);
+    })();
+    return this.destroying;
+  }
+
+  private async start(): Promise<void> {
+    this.subscriber.on('message', this.onMessage);
+    await this.subscriber.subscribe(this.keys.feed);
+    await this.heartbeat();
+    await this.resync();
+    this.started = true;
+    // ioredis re-subscribes by itself after a reconnect; what was said meanwhile is lost.
+    this.subscriber.on('ready', this.onReady);
+    const period = Math.max(1, Math.floor(this.config.nodeTtlMs / 3));
+    this.timer = setInterval(() => {
+      void this.heartbeat()
+        .then(() => this.sweep())
+        .catch(this.onError);
+    }, period);
+    this.timer.unref();
+  }
+
+  private readonly onReady = (): void => {
+    if (this.started && !this.destroying) void this.resync().catch(this.onError);
+  };
+
+  private readonly onMessage = (feed: string, message: string): void => {
+    if (feed !== this.keys.feed || this.destroying) return;
+    let parsed;
+    try {
+      parsed = changeSchema.safeParse(JSON.parse(message));
+    } catch {
+      return;
+    }
+    if (!parsed.success) return;
+    if (this.buffer) this.buffer.push(parsed.data);
+    else this.apply(parsed.data);
+  };
+
+  private apply({ n, o, s, p, by }: Change): void {
+    if (n === this.nodeId) {
+      // Another server swept us (we looked dead): put our members back.
+      if (o === 'g' && by !== undefined && by !== this.nodeId) this.reannounce();
+      return;
+    }
+    if (o === 'g') {
+      for (const peer of this.owners.get(n) ?? []) this.all.removeAll(peer);
+      this.owners.delete(n);
+      return;
+    }
+    if (s === undefined || p === undefined) return;
+    if (o === 'a') {
+      this.all.add(s, p);
+      let peers = this.owners.get(n);
+      if (!peers) this.owners.set(n, (peers = new Set()));
+      peers.add(p);
+    } else {
+      this.all.remove(s, p);
+      if (this.all.swarmsOf(p).length === 0) this.owners.get(n)?.delete(p);
+    }
+  }
+
+  /** Rebuilds the replica from Redis; changes heard meanwhile are applied after. */
+  private resync(): Promise<void> {
+    this.resyncing ??= (async () => {
+      this.buffer = [];
+      try {
+        const nodes = await this.client.zrangebyscore(this.keys.nodes, this.now(), '+inf');
+        const remote = nodes.filter((n) => n !== this.nodeId);
+        const lists = await Promise.all(remote.map((n) => this.client.smembers(this.membersKey(n))));
+        const all = new SwarmRegistry(this.random);
+        for (const entry of this.ownEntries) addEntry(all, entry);
+        this.owners.clear();
+        remote.forEach((node, i) => {
+          const peers = new Set<string>();
+          for (const entry of lists[i] ?? []) {
+            const peer = addEntry(all, entry);
+            if (peer !== undefined) peers.add(peer);
+          }
+          this.owners.set(node, peers);
+        });
+        this.all = all;
+      } finally {
+        const buffered = this.buffer ?? [];
+        this.buffer = undefined;
+        this.resyncing = undefined;
+        for (const change of buffered) this.apply(change);
+      }
+    })();
+    return this.resyncing;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const added = await this.client.zadd(
+      this.keys.nodes,
+      this.now() + this.config.nodeTtlMs,
+      this.nodeId,
+    );
+    // Our entries outlive us by a little if we die without a sweep by anyone.
+    await this.client.pexpire(this.membersKey(this.nodeId), 3 * this.config.nodeTtlMs);
+    if (added === 1 && this.started && !this.destroying) this.reannounce();
+  }
+
+  /** Drops servers whose heartbeat deadline passed (whoever removes one first tells all). */
+  private async sweep(): Promise<void> {
+    const dead = await this.client.zrangebyscore(this.keys.nodes, '-inf', this.now());
+    for (const node of dead) {
+      if (node === this.nodeId) continue;
+      if ((await this.client.zrem(this.keys.nodes, node)) !== 1) continue;
+      await this.client
+        .multi()
+        .del(this.membersKey(node))
+        .publish(this.keys.feed, JSON.stringify({ n: node, o: 'g', by: this.nodeId }))
+        .exec();
+      this.apply({ n: node, o: 'g', by: this.nodeId });
+    }
+  }
+
+  private reannounce(): void {
+    for (const entry of this.ownEntries) {
+      const [swarmId, peer] = entry.split(' ');
+      this.write((m) =>
+        m.sadd(this.membersKey(this.nodeId), entry).publish(this.keys.feed, this.change('a', swarmId, peer)),
+      );
+    }
+  }
+
+  private write(build: (m: ChainableCommander) => ChainableCommander): void {
+    const done = build(this.client.multi())
+      .exec()
+      .then(
+        (results) => {
+          const failed = results?.find(([err]) => err !== null);
+          if (failed) this.onError(failed[0]);
+        },
+        (err: unknown) => {
+          this.onError(err);
+        },
+      )
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
+  private change(o: Change['o'], s: string | undefined, p: string | undefined): string {
+    return JSON.stringify({ n: this.nodeId, o, s, p, by: this.nodeId });
+  }
+
+  private membersKey(node: string): string {
+    return `${this.config.keyPrefix}swarm-members:${node}`;
+  }
+}
+
+/** Adds a `swarm peer` entry to `registry`; the peer, or undefined for a malformed entry. */
+function addEntry(registry: SwarmRegistry, entry: string): string | undefined {
+  const space = entry.indexOf(' ');
+  if (space <= 0 || space === entry.length - 1) return undefined;
+  const peer = entry.slice(space + 1);
+  registry.add(entry.slice(0, space), peer);
+  return peer;
+}
+
+function mergeConfig(partial: Partial<RedisSwarmDirectoryConfig> = {}): RedisSwarmDirectoryConfig {
+  const config = { ...DEFAULT_REDIS_SWARM_DIRECTORY_CONFIG, ...partial };
+  if (!Number.isInteger(config.nodeTtlMs) || config.nodeTtlMs < 300) {
+    throw new SwarmDirectoryConfigError(`nodeTtlMs must be an integer >= 300, got ${config.nodeTtlMs}`);
+  }
+  if (typeof config.keyPrefix !== 'string') {
+    throw new SwarmDirectoryConfigError('keyPrefix must be a string');
+  }
+  return config;
+}
