@@ -42,6 +42,36 @@ export interface ServerConfig {
   signalingPath: string;
   /** Largest socket.io message accepted, in bytes (socket.io `maxHttpBufferSize`). @default 65536 */
   signalingMaxMessageBytes: number;
+  /**
+   * TURN server URLs (env `TURN_URLS`, comma-separated `turn:`/`turns:` URLs). With
+   * `turnSecret`, each viewer gets time-limited credentials for them on join (the TURN REST
+   * scheme of coturn's `use-auth-secret`). @default [] (no TURN credentials)
+   */
+  turnUrls: string[];
+  /**
+   * The secret shared with the TURN server (env `TURN_SECRET`, coturn `static-auth-secret`),
+   * at least 16 characters; required when `turnUrls` is set. @default undefined
+   */
+  turnSecret: string | undefined;
+  /** How long a viewer's TURN credentials stay valid, in seconds (env `TURN_TTL`). @default 86400 */
+  turnTtlSeconds: number;
+  /**
+   * The server sits behind a load balancer it trusts (env `TRUST_PROXY`, `true`/`false`): only
+   * then are `X-Forwarded-For` and the locality header read. @default false
+   */
+  trustProxy: boolean;
+  /**
+   * Request header naming the viewer's region, set by the trusted load balancer (env
+   * `LOCALITY_HEADER`, lowercase). Read only with `trustProxy`. @default 'x-meshcast-region'
+   */
+  localityHeader: string;
+  /**
+   * Share of each neighbour list drawn at random from the whole swarm (env
+   * `LOCALITY_RANDOM_SHARE`, 0–1); the rest prefers peers of the same locality (region
+   * header, else /24 IPv4 or /48 IPv6 subnet). Random links keep the mesh connected; 1 turns
+   * locality off. @default 0.25
+   */
+  localityRandomShare: number;
   /** Directory of the channel database (`meshcast.db`, SQLite) when Redis is not used. @default '<repo>/data' */
   dataDir: string;
   /**
@@ -92,6 +122,12 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   signalingMaxNeighbours: 8,
   signalingPath: '/socket.io',
   signalingMaxMessageBytes: 64 * 1024,
+  turnUrls: [],
+  turnSecret: undefined,
+  turnTtlSeconds: 86_400,
+  trustProxy: false,
+  localityHeader: 'x-meshcast-region',
+  localityRandomShare: 0.25,
   dataDir: decodeURIComponent(new URL('../data', packageRoot).pathname),
   redisUrl: undefined,
   redisNodeTtlMs: 10_000,
@@ -142,6 +178,20 @@ const envSchema = z.object({
     .regex(/^\/[A-Za-z0-9._~/-]*$/)
     .optional(),
   SIGNALING_MAX_MESSAGE_BYTES: z.coerce.number().int().min(20_000).max(16_777_216).optional(),
+  TURN_URLS: z
+    .string()
+    .transform((text) => text.split(',').map((u) => u.trim()))
+    .pipe(z.array(z.string().regex(/^turns?:[^\s,]+$/, 'turn: or turns: URLs')).min(1).max(8))
+    .optional(),
+  TURN_SECRET: z.string().min(16, 'at least 16 characters').max(256).optional(),
+  TURN_TTL: z.coerce.number().int().min(60).max(7 * 86_400).optional(),
+  TRUST_PROXY: z.stringbool().optional(),
+  LOCALITY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .transform((h) => h.toLowerCase())
+    .optional(),
+  LOCALITY_RANDOM_SHARE: z.coerce.number().min(0).max(1).optional(),
   DATA_DIR: z.string().min(1).optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_NODE_TTL_MS: z.coerce.number().int().min(300).max(300_000).optional(),
@@ -170,6 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if ((e.TURN_URLS === undefined) !== (e.TURN_SECRET === undefined)) {
+    throw new ConfigError('invalid configuration: TURN_URLS and TURN_SECRET: set both or neither');
+  }
   const d = DEFAULT_SERVER_CONFIG;
   return {
     port: e.PORT ?? d.port,
@@ -185,6 +238,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     signalingMaxNeighbours: e.SIGNALING_MAX_NEIGHBOURS ?? d.signalingMaxNeighbours,
     signalingPath: e.SIGNALING_PATH ?? d.signalingPath,
     signalingMaxMessageBytes: e.SIGNALING_MAX_MESSAGE_BYTES ?? d.signalingMaxMessageBytes,
+    turnUrls: e.TURN_URLS ?? d.turnUrls,
+    turnSecret: e.TURN_SECRET ?? d.turnSecret,
+    turnTtlSeconds: e.TURN_TTL ?? d.turnTtlSeconds,
+    trustProxy: e.TRUST_PROXY ?? d.trustProxy,
+    localityHeader: e.LOCALITY_HEADER ?? d.localityHeader,
+    localityRandomShare: e.LOCALITY_RANDOM_SHARE ?? d.localityRandomShare,
     dataDir: e.DATA_DIR ?? d.dataDir,
     redisUrl: e.REDIS_URL ?? d.redisUrl,
     redisNodeTtlMs: e.REDIS_NODE_TTL_MS ?? d.redisNodeTtlMs,

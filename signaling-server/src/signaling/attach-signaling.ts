@@ -94,7 +94,7 @@ export function attachSignaling(
     cors: { origin: true },
     ...(options.adapter && { adapter: options.adapter }),
   });
-  const swarms = options.swarms ?? new SwarmRegistry(random);
+  const swarms = options.swarms ?? new SwarmRegistry(random, config.localityRandomShare);
   const ctx: SignalingContext = {
     io,
     swarms,

@@ -34,6 +34,12 @@ export type SignalingConfig = Pick<
   | 'signalingMaxNeighbours'
   | 'signalingPath'
   | 'signalingMaxMessageBytes'
+  | 'turnUrls'
+  | 'turnSecret'
+  | 'turnTtlSeconds'
+  | 'trustProxy'
+  | 'localityHeader'
+  | 'localityRandomShare'
 >;
 
 /** What every handler may use; one per attached server. */

@@ -2,7 +2,9 @@ import type { JoinAck } from '@meshcast/client/signaling';
 import { channelRoom } from '../channel-room.js';
 import { embedOriginAllowed, refusedOriginMessage } from '../../channels/embed-origin.js';
 import { joinSchema } from '../schemas.js';
+import { localityOf } from '../locality.js';
 import { SignalingRequestError } from '../signaling-request-error.js';
+import { iceServersFor } from '../turn-credentials.js';
 import type { EventHandler } from './handler.js';
 
 type JoinOk = Omit<Extract<JoinAck, { ok: true }>, 'ok'>;
@@ -46,8 +48,9 @@ export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = 
     }
     const count = Math.min(channel.maxNeighbours, ctx.config.signalingMaxNeighbours);
     const excluded = ctx.integrity?.reports.excluded(swarm);
-    const neighbours = ctx.swarms.neighbours(swarm, peerId, count, excluded);
-    ctx.swarms.add(swarm, peerId);
+    const locality = localityOf(socket.handshake, ctx.config);
+    const neighbours = ctx.swarms.neighbours(swarm, peerId, count, excluded, locality);
+    ctx.swarms.add(swarm, peerId, locality);
     socket.data.swarms = ctx.swarms.swarmsOf(peerId);
     await socket.join(channelRoom(channelId));
     // Before the answer: the joiner knows the hashes before any peer can send it bytes.
@@ -58,7 +61,7 @@ export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = 
       swarm,
       neighbours,
       ice: {
-        iceServers: structuredClone(ctx.config.iceServers),
+        iceServers: iceServersFor(ctx.config, peerId, Date.now()),
         candidateFilter: ctx.config.iceCandidateFilter,
       },
     };
