@@ -1,6 +1,12 @@
 import SimplePeer from 'simple-peer';
 import { Emitter } from './emitter.js';
 import { filterSignal, type CandidateFilter } from './ice-filter.js';
+import {
+  DEFAULT_INBOUND_GUARD_CONFIG,
+  InboundGuard,
+  type FloodError,
+  type InboundGuardConfig,
+} from './inbound-guard.js';
 import { PeerError } from './peer-error.js';
 import { PeerRequests, type PeerRequestOptions, type RequestingConfig } from './peer-requests.js';
 import { PeerServer, type ServingConfig } from './peer-server.js';
@@ -15,12 +21,13 @@ import {
 } from './wire.js';
 
 /** Settings of one {@link Peer}. */
-export interface PeerConfig extends RequestingConfig, ServingConfig {
+export interface PeerConfig extends RequestingConfig, ServingConfig, InboundGuardConfig {
   /** The connection fails with `connection` unless it opens within this time. @default 15000 */
   connectTimeoutMs: number;
 }
 
 export const DEFAULT_PEER_CONFIG: Readonly<PeerConfig> = Object.freeze({
+  ...DEFAULT_INBOUND_GUARD_CONFIG,
   requestTimeoutMs: 4000,
   maxPendingRequests: 4,
   maxServingQueue: 8,
@@ -81,7 +88,7 @@ export interface PeerEvents {
   /** A chunk of `bytes` segment bytes of `seq` was sent to the remote. */
   uploaded: (bytes: number, seq: number) => void;
   /** The remote sent a malformed message; the connection is dropped (`close` follows). */
-  protocolError: (err: WireError | AssemblyError) => void;
+  protocolError: (err: WireError | AssemblyError | FloodError) => void;
 }
 
 export type { PeerRequestOptions };
@@ -105,6 +112,7 @@ export class Peer extends Emitter<PeerEvents> {
   private readonly filter: CandidateFilter;
   private readonly server: PeerServer;
   private readonly requests: PeerRequests;
+  private readonly guard: InboundGuard;
   private readonly remote = new Set<number>();
   private readonly connectTimer: ReturnType<typeof setTimeout>;
   private isOpen = false;
@@ -116,6 +124,7 @@ export class Peer extends Emitter<PeerEvents> {
     this.config = Object.freeze(mergeConfig(options.config ?? {}));
     this.filter = options.candidateFilter ?? 'none';
     const now = options.now ?? (() => performance.now());
+    this.guard = new InboundGuard(this.config, now);
     this.sp = new SimplePeer({
       initiator: options.initiator,
       trickle: true,
@@ -261,17 +270,29 @@ export class Peer extends Emitter<PeerEvents> {
       );
       return;
     }
+    // Well-formed but too many: a flooding remote is dropped like a malformed one.
+    const flood = this.guard.admit(message);
+    if (flood) {
+      this.failProtocol(flood);
+      return;
+    }
     switch (message.type) {
       case 'have-map':
         this.remote.clear();
         for (const s of message.seqs) this.remote.add(s);
         this.emit('have', this.remote);
         return;
-      case 'have-delta':
+      case 'have-delta': {
         for (const s of message.added) this.remote.add(s);
         for (const s of message.removed) this.remote.delete(s);
+        const overflow = this.guard.checkHave(this.remote.size);
+        if (overflow) {
+          this.failProtocol(overflow);
+          return;
+        }
         this.emit('have', this.remote);
         return;
+      }
       case 'request':
         this.server.request(message.requestId, message.seq);
         return;
@@ -293,7 +314,7 @@ export class Peer extends Emitter<PeerEvents> {
     }
   }
 
-  private failProtocol(err: WireError | AssemblyError): void {
+  private failProtocol(err: WireError | AssemblyError | FloodError): void {
     this.emit('protocolError', err);
     this.shutdown('protocol');
   }
