@@ -38,6 +38,20 @@ export interface ServerConfig {
   iceCandidateFilter: IceCandidateFilter;
   /** Server-wide cap on neighbours per join; a channel's `maxNeighbours` may be lower. @default 8 */
   signalingMaxNeighbours: number;
+  /**
+   * Joins (and `more` requests) one connection may make per second, sustained (env
+   * `SIGNALING_JOIN_RATE`); more are refused with `rate-limited`. @default 2
+   */
+  signalingJoinRate: number;
+  /** Joins one connection may make at once, before the rate applies (env `SIGNALING_JOIN_BURST`). @default 10 */
+  signalingJoinBurst: number;
+  /**
+   * Signals one connection may relay per second, sustained (env `SIGNALING_RELAY_RATE`); a
+   * WebRTC handshake takes an offer or answer and a few ICE candidates. @default 50
+   */
+  signalingRelayRate: number;
+  /** Signals one connection may relay at once, before the rate applies (env `SIGNALING_RELAY_BURST`). @default 200 */
+  signalingRelayBurst: number;
   /** URL path of the socket.io endpoint. @default '/socket.io' */
   signalingPath: string;
   /** Largest socket.io message accepted, in bytes (socket.io `maxHttpBufferSize`). @default 65536 */
@@ -120,6 +134,10 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   iceServers: [],
   iceCandidateFilter: 'none',
   signalingMaxNeighbours: 8,
+  signalingJoinRate: 2,
+  signalingJoinBurst: 10,
+  signalingRelayRate: 50,
+  signalingRelayBurst: 200,
   signalingPath: '/socket.io',
   signalingMaxMessageBytes: 64 * 1024,
   turnUrls: [],
@@ -173,6 +191,10 @@ const envSchema = z.object({
   ICE_SERVERS: iceServersSchema.optional(),
   ICE_CANDIDATE_FILTER: z.enum(['none', 'loopback']).optional(),
   SIGNALING_MAX_NEIGHBOURS: z.coerce.number().int().min(1).max(64).optional(),
+  SIGNALING_JOIN_RATE: z.coerce.number().positive().max(10_000).optional(),
+  SIGNALING_JOIN_BURST: z.coerce.number().int().min(1).max(100_000).optional(),
+  SIGNALING_RELAY_RATE: z.coerce.number().positive().max(100_000).optional(),
+  SIGNALING_RELAY_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
   SIGNALING_PATH: z
     .string()
     .regex(/^\/[A-Za-z0-9._~/-]*$/)
@@ -236,6 +258,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     iceServers: e.ICE_SERVERS ?? d.iceServers,
     iceCandidateFilter: e.ICE_CANDIDATE_FILTER ?? d.iceCandidateFilter,
     signalingMaxNeighbours: e.SIGNALING_MAX_NEIGHBOURS ?? d.signalingMaxNeighbours,
+    signalingJoinRate: e.SIGNALING_JOIN_RATE ?? d.signalingJoinRate,
+    signalingJoinBurst: e.SIGNALING_JOIN_BURST ?? d.signalingJoinBurst,
+    signalingRelayRate: e.SIGNALING_RELAY_RATE ?? d.signalingRelayRate,
+    signalingRelayBurst: e.SIGNALING_RELAY_BURST ?? d.signalingRelayBurst,
     signalingPath: e.SIGNALING_PATH ?? d.signalingPath,
     signalingMaxMessageBytes: e.SIGNALING_MAX_MESSAGE_BYTES ?? d.signalingMaxMessageBytes,
     turnUrls: e.TURN_URLS ?? d.turnUrls,

@@ -6,8 +6,13 @@ import type { SignalingIntegrity } from '../integrity/integrity-service.js';
 import type { Logger } from '../logger.js';
 import type { QoeIntake } from '../qoe/qoe-intake.js';
 import { closeChannel } from './channel-room.js';
-import { bindHandlers, type HandlerMap } from './dispatch.js';
-import type { SignalingConfig, SignalingContext, SignalingServer } from './handlers/handler.js';
+import { Dispatcher, type DispatchConfig, type HandlerMap } from './dispatch.js';
+import type {
+  SignalingConfig,
+  SignalingContext,
+  SignalingServer,
+  SignalingSocket,
+} from './handlers/handler.js';
 import { joinHandler } from './handlers/join-handler.js';
 import { leaveHandler } from './handlers/leave-handler.js';
 import { moreHandler } from './handlers/more-handler.js';
@@ -19,7 +24,7 @@ import type { SwarmDirectory } from './swarm-directory.js';
 import { SwarmRegistry } from './swarm-registry.js';
 
 export interface AttachSignalingOptions {
-  config: SignalingConfig;
+  config: SignalingConfig & DispatchConfig;
   logger: Logger;
   /** Where channels are looked up on join (enabled, p2pEnabled, maxNeighbours). */
   registry: Pick<ChannelRegistry, 'get'>;
@@ -36,6 +41,8 @@ export interface AttachSignalingOptions {
   reports?: Pick<QoeIntake, 'accept'>;
   /** Segment hashes on join and peer reports. @default none: `report-peer` is refused */
   integrity?: SignalingIntegrity;
+  /** Monotonic milliseconds, for the per-socket rate limits. @default performance.now */
+  now?: () => number;
 }
 
 /** Counts for health, metrics and tests. */
@@ -85,11 +92,14 @@ export function attachSignaling(
   httpServer: HttpServer,
   options: AttachSignalingOptions,
 ): Signaling {
-  const { config, logger, registry, random, reports, integrity } = options;
+  const { config, logger, registry, random, reports, now, integrity } = options;
   const io: SignalingServer = new Server(httpServer, {
     path: config.signalingPath,
     maxHttpBufferSize: config.signalingMaxMessageBytes,
     serveClient: false,
+    // Signaling messages are small JSON: compressing them costs CPU and per-socket zlib memory.
+    perMessageDeflate: false,
+    httpCompression: false,
     // Viewers come from any page that embeds the player; channels restrict origins themselves.
     cors: { origin: true },
     ...(options.adapter && { adapter: options.adapter }),
@@ -106,15 +116,22 @@ export function attachSignaling(
     ...(integrity && { integrity }),
   };
 
+  const dispatcher = new Dispatcher(ctx, HANDLERS, config, now);
   io.on('connection', (socket) => {
+    // Each engine.io connection would keep its upgrade request (the IncomingMessage and what
+    // it holds) for life; `socket.handshake`, built by now, keeps the headers handlers read.
+    (socket.conn as { request: unknown }).request = null;
     socket.data.swarms = [];
-    bindHandlers(ctx, socket, HANDLERS);
-    socket.on('disconnect', (reason) => {
-      const left = swarms.removeAll(socket.id);
-      integrity?.forget(socket.id);
-      logger.debug({ peerId: socket.id, reason, left }, 'signaling disconnect');
-    });
+    dispatcher.bind(socket);
+    socket.on('disconnect', onDisconnect);
   });
+
+  // One function for every socket (socket.io calls it with the socket as `this`).
+  function onDisconnect(this: SignalingSocket, reason: string): void {
+    const left = swarms.removeAll(this.id);
+    integrity?.forget(this.id);
+    logger.debug({ peerId: this.id, reason, left }, 'signaling disconnect');
+  }
 
   let destroying: Promise<void> | undefined;
   return {

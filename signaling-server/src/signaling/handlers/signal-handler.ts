@@ -4,7 +4,8 @@ import type { EventHandler } from './handler.js';
 
 /**
  * `signal`: relays opaque signal data to one member of a swarm that the sender is in too.
- * Addressing by socket id keeps the relay working across server instances with an adapter.
+ * Addressing by socket id keeps the relay working across server instances with an adapter
+ * (for example Redis): a target not connected here is reached through it.
  */
 export const signalHandler: EventHandler<typeof signalSchema, undefined> = {
   schema: signalSchema,
@@ -24,7 +25,11 @@ export const signalHandler: EventHandler<typeof signalSchema, undefined> = {
     ) {
       return undefined;
     }
-    ctx.io.to(to).emit('signal', { swarm, from, data });
+    const message = { swarm, from, data };
+    // A local socket is written directly; one on another instance goes through the adapter.
+    const local = ctx.io.sockets.sockets.get(to);
+    if (local) local.emit('signal', message);
+    else ctx.io.to(to).emit('signal', message);
     return undefined;
   },
 };
