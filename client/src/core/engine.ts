@@ -10,6 +10,8 @@ import {
 import { resolveSchedulerConfig, type PlaybackState, type SchedulerConfig } from './scheduler.js';
 import type { SegmentStoreConfig } from './segment-store.js';
 import { Swarm, type SwarmConfig, type SwarmSignaling } from './swarm.js';
+import { EngineIntegrity, isIntegritySignaling, type IntegrityConfig } from './engine-integrity.js';
+import type { IntegrityCounters } from './segment-verifier.js';
 
 export type { LoadedSegment, SegmentInfo } from './rendition-session.js';
 
@@ -27,6 +29,8 @@ export interface EngineConfig {
   swarm: Partial<SwarmConfig>;
   /** CDN loader settings. @default DEFAULT_CDN_LOADER_CONFIG */
   cdn: Partial<CdnLoaderConfig>;
+  /** Segment verification against the server's hashes. @default DEFAULT_INTEGRITY_CONFIG */
+  integrity: Partial<IntegrityConfig>;
   /** Period of the scheduler's time-driven pass, ms. @default 200 */
   tickMs: number;
   /** A rendition the player left keeps its swarm this long (ABR may come back), ms. @default 10000 */
@@ -46,6 +50,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   peer: {},
   swarm: {},
   cdn: {},
+  integrity: {},
   tickMs: 200,
   renditionLingerMs: 10_000,
   joinAfterStartMaxMs: 3000,
@@ -66,7 +71,7 @@ export interface EngineOptions {
 }
 
 /** Traffic and mesh figures. Offload = p2pBytes / (p2pBytes + cdnBytes). */
-export interface EngineStats extends TrafficCounters {
+export interface EngineStats extends TrafficCounters, IntegrityCounters {
   /** Open peer connections in the active rendition's swarm. */
   peers: number;
   /** The rendition the player loads now. */
@@ -96,6 +101,7 @@ export class Engine extends Emitter<EngineEvents> {
   readonly config: EngineConfig;
   private readonly scheduler: SchedulerConfig;
   private readonly cdn: CdnLoader;
+  private readonly integrity: EngineIntegrity;
   private readonly sessions = new Map<string, RenditionSession>();
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly counters: TrafficCounters = {
@@ -128,6 +134,13 @@ export class Engine extends Emitter<EngineEvents> {
     this.scheduler = resolveSchedulerConfig(this.config.scheduler);
     this.now = options.now ?? (() => performance.now());
     this.cdn = new CdnLoader(this.config.cdn, { now: this.now, ...options.platform });
+    const sig = options.signaling;
+    this.integrity = new EngineIntegrity(
+      options.channel,
+      isIntegritySignaling(sig) ? sig : undefined,
+      this.config.integrity,
+      { now: this.now },
+    );
     this.tick = setInterval(() => {
       for (const s of this.sessions.values()) s.kick();
     }, this.config.tickMs);
@@ -191,6 +204,7 @@ export class Engine extends Emitter<EngineEvents> {
     const session = this.active === undefined ? undefined : this.sessions.get(this.active);
     return {
       ...this.counters,
+      ...this.integrity.counters,
       peers: session?.peerCount ?? 0,
       rendition: this.active,
       peerId: session?.peerId,
@@ -207,6 +221,10 @@ export class Engine extends Emitter<EngineEvents> {
       store: this.config.store,
       now: this.now,
       counters: this.counters,
+      ...(this.p2pEnabled && { verifier: this.integrity.verifier(rendition) }),
+      onCorruptPeer: (peerId, seq) => {
+        this.integrity.liar(rendition, peerId, seq);
+      },
     });
     this.sessions.set(rendition, session);
     session.setPlayback(this.playback.state, this.playback.started);
@@ -252,6 +270,7 @@ export class Engine extends Emitter<EngineEvents> {
     for (const s of this.sessions.values()) s.destroy();
     this.sessions.clear();
     this.cdn.destroy();
+    this.integrity.destroy();
     this.removeAllListeners();
   }
 }

@@ -9,6 +9,7 @@ import {
   type SegmentState,
 } from './scheduler.js';
 import { SegmentStore, type SegmentSource, type SegmentStoreConfig } from './segment-store.js';
+import type { SegmentVerifier } from './segment-verifier.js';
 
 const debug = createDebug('meshcast:session');
 
@@ -40,6 +41,8 @@ export interface SessionSwarm {
   /** Our id in the swarm, once joined. */
   readonly peerId: string | undefined;
   connectedPeers(): readonly SessionPeer[];
+  /** Disconnects a neighbour and never connects to it again (it sent corrupt bytes). */
+  ban?(peerId: string): void;
   /** Tells every neighbour of a buffer-map change. */
   announce(added: number[], removed: number[]): void;
   on<K extends keyof SessionSwarmEvents>(event: K, listener: SessionSwarmEvents[K]): unknown;
@@ -101,6 +104,10 @@ export interface RenditionSessionOptions {
   counters: TrafficCounters;
   /** Announced segments past our playlist's edge that we may fetch from peers. @default 3 */
   aheadOfPlaylist?: number;
+  /** Checks segment bytes against the published hashes; none: bytes are taken as they come. */
+  verifier?: SegmentVerifier;
+  /** A peer sent bytes that did not match the published hash. */
+  onCorruptPeer?: (peerId: string, seq: number) => void;
 }
 
 /**
@@ -317,7 +324,7 @@ export class RenditionSession {
         this.o.counters.cdnBytes += r.bytes.length;
         this.o.counters.cdnSegments++;
         rt.timing = { start: startedAt, first, end };
-        this.complete(rt, r.bytes, 'cdn');
+        this.accept(rt, r.bytes, abort);
       },
       (err: unknown) => {
         if (abort.signal.aborted || this.destroyed) return;
@@ -357,10 +364,11 @@ export class RenditionSession {
         (bytes) => {
           if (abort.signal.aborted || this.destroyed) return;
           const end = this.o.now();
-          this.o.counters.p2pBytes += bytes.length;
-          this.o.counters.p2pSegments++;
-          rt.timing = { start: startedAt, first: first ?? end, end };
-          this.complete(rt, bytes, 'p2p');
+          this.accept(rt, bytes, abort, peer.id, () => {
+            this.o.counters.p2pBytes += bytes.length;
+            this.o.counters.p2pSegments++;
+            rt.timing = { start: startedAt, first: first ?? end, end };
+          });
         },
         (err: unknown) => {
           if (abort.signal.aborted || this.destroyed) return;
@@ -382,12 +390,58 @@ export class RenditionSession {
       );
   }
 
-  private complete(rt: Runtime, bytes: Uint8Array, source: SegmentSource): void {
+  /**
+   * The integrity gate, when the server publishes hashes: bytes from a peer reach the store
+   * and the player only if they match (a mismatch bans the peer, a hash that does not come
+   * within `hashWaitMs` counts as unverified; both drop the bytes and fetch from the CDN).
+   * CDN bytes always reach the player, as they would without P2P, but are stored and so
+   * announced only if they match or no hash is known.
+   */
+  private accept(
+    rt: Runtime,
+    bytes: Uint8Array,
+    abort: AbortController,
+    peerId?: string,
+    onAccepted?: () => void,
+  ): void {
+    const verifier = this.o.verifier;
+    const source: SegmentSource = peerId === undefined ? 'cdn' : 'p2p';
+    if (!verifier?.active) {
+      onAccepted?.();
+      this.complete(rt, bytes, source);
+      return;
+    }
+    const seq = rt.state.seq;
+    const waitMs = peerId === undefined ? 0 : verifier.config.hashWaitMs;
+    void verifier.verify(seq, bytes, { waitMs, source }).then((outcome) => {
+      if (abort.signal.aborted || this.destroyed) return;
+      if (outcome === 'ok' || peerId === undefined) {
+        onAccepted?.();
+        this.complete(rt, bytes, source, outcome !== 'corrupt');
+        return;
+      }
+      debug('%s peer %d from %s: %s', this.rendition, seq, peerId, outcome);
+      this.o.counters.wastedBytes += bytes.length;
+      if (outcome === 'corrupt') {
+        this.swarm?.ban?.(peerId);
+        this.o.onCorruptPeer?.(peerId, seq);
+      }
+      rt.abort = undefined;
+      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), peerId]);
+      rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
+      this.fetchCdn(rt, 'integrity');
+      this.kick();
+    });
+  }
+
+  private complete(rt: Runtime, bytes: Uint8Array, source: SegmentSource, share = true): void {
     const seq = rt.state.seq;
     rt.abort = undefined;
     rt.state = { ...rt.state, status: 'held', transfer: undefined };
     this.avgBytes = ewma(this.avgBytes, bytes.length);
-    this.store.put(seq, bytes, source);
+    if (share) this.store.put(seq, bytes, source);
+    // Not shared (CDN bytes that fail the hash): not fetched again unless wanted later.
+    else rt.retryAfter = this.o.now() + 5000;
     const waiters = rt.waiters;
     rt.waiters = [];
     for (const w of waiters) w.resolve(this.loaded(seq, bytes, source, rt));

@@ -83,6 +83,8 @@ export class Swarm extends Emitter<SwarmEvents> {
   private readonly config: SwarmConfig;
   private readonly peers = new Map<string, Peer>();
   private readonly failed = new Set<string>();
+  /** Peers banned for this session (sent corrupt segments): never connected again. */
+  private readonly banned = new Set<string>();
   /** Remote ids we made the offer to (for glare resolution). */
   private readonly initiated = new Set<string>();
   private readonly onSignal = (m: RelayedSignal): void => {
@@ -158,6 +160,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const id of neighbours) this.connect(id, true);
   }
 
+  /** Disconnects `peerId` and never connects to it again in this swarm (it lied). */
+  ban(peerId: string): void {
+    this.banned.add(peerId);
+    this.peers.get(peerId)?.destroy();
+  }
+
   /** Sends a buffer-map change to every open neighbour. */
   announce(added: number[], removed: number[]): void {
     for (const p of this.connectedPeers()) p.sendHaveDelta(added, removed);
@@ -165,6 +173,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   private connect(remoteId: string, initiator: boolean): Peer | undefined {
     if (this.destroyed || remoteId === this.selfId || this.peers.has(remoteId)) return undefined;
+    if (this.banned.has(remoteId)) return undefined;
     if (this.peers.size >= this.config.maxPeers) return undefined;
     const peer = new Peer({
       id: remoteId,
@@ -244,7 +253,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       }
     }
     if (this.peers.size >= this.config.minPeers) return;
-    const exclude = [...this.peers.keys(), ...this.failed];
+    const exclude = [...this.peers.keys(), ...this.failed, ...this.banned];
     let neighbours: string[];
     try {
       neighbours = await this.options.signaling.more(this.id, exclude);

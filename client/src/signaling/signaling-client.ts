@@ -4,6 +4,7 @@ import {
   RENDITION_PATTERN,
   swarmId,
   type ChannelDisabledMessage,
+  type SegmentHashesMessage,
   type QoeReport,
   type IceConfig,
   type PeerId,
@@ -18,6 +19,7 @@ import {
   parsePeerIds,
   parseRelayedSignal,
 } from './response-guards.js';
+import { parseSegmentHashes } from './segment-hashes-guard.js';
 import {
   mergeSignalingClientConfig,
   type SignalingClientConfig,
@@ -51,6 +53,8 @@ export interface SignalingClientEvents {
   reconnect: (outcomes: RejoinOutcome[]) => void;
   /** The operator disabled or deleted the channel (or switched its P2P off). */
   channelDisabled: (message: ChannelDisabledMessage) => void;
+  /** Segment hashes of a swarm (on join: the window, maybe empty; then each new one). */
+  segmentHashes: (message: SegmentHashesMessage) => void;
 }
 
 type AckCallback = (err: Error | null, ack: unknown) => void;
@@ -108,6 +112,12 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
         this.emit('error', new SignalingError('bad-response', 'malformed channel-disabled event'));
       }
     });
+    // Not filtered by `joined`: the server sends a swarm's window just before the join answer.
+    this.socket.on('segment-hashes', (message: unknown) => {
+      const m = parseSegmentHashes(message);
+      if (m) this.emit('segmentHashes', m);
+      else this.emit('error', new SignalingError('bad-response', 'malformed segment-hashes'));
+    });
     this.socket.on('signal', (message: unknown) => {
       const m = parseRelayedSignal(message);
       if (!m) {
@@ -160,6 +170,13 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     // Peer ids die with the connection: a signal buffered across a reconnect is useless.
     if (this.destroyed || !this.socket.connected) return false;
     this.socket.emit('signal', { swarm, to, data });
+    return true;
+  }
+
+  /** Reports a neighbour that sent a segment failing its hash; false (dropped) while disconnected. */
+  reportPeer(swarm: SwarmId, peer: PeerId, seq: number): boolean {
+    if (this.destroyed || !this.socket.connected) return false;
+    this.socket.emit('report-peer', { swarm, peer, seq });
     return true;
   }
 
