@@ -22,10 +22,10 @@ export class LocalityIndex {
     if (previous === locality) return;
     if (previous !== undefined) this.remove(swarmId, peer);
     let byPeer = this.localities.get(swarmId);
-    if (!byPeer) this.localities.set(swarmId, (byPeer = new Map()));
+    if (!byPeer) this.localities.set(swarmId, (byPeer = new Map<string, string>()));
     byPeer.set(peer, locality);
     let byLocality = this.pools.get(swarmId);
-    if (!byLocality) this.pools.set(swarmId, (byLocality = new Map()));
+    if (!byLocality) this.pools.set(swarmId, (byLocality = new Map<string, Pool>()));
     let pool = byLocality.get(locality);
     if (!pool) byLocality.set(locality, (pool = { members: [], index: new Map() }));
     pool.index.set(peer, pool.members.length);
