@@ -66,6 +66,14 @@ export interface PlayerStats extends PlaybackQoe {
    * deadline. Undefined before the first segment plays.
    */
   continuityIndex: number | undefined;
+  /** Segments that matched the server's published hash. */
+  verifiedSegments: number;
+  /** Peer segments that did not match: dropped before the player, fetched from the CDN. */
+  corruptSegments: number;
+  /** Peers banned this session for sending corrupt segments. */
+  bannedPeers: number;
+  /** This viewer's id in its swarm (changes on reconnect); undefined while not joined. */
+  peerId: string | undefined;
 }
 
 /** Errors are data, as in hls.js: a type, a human message, and whether playback stopped. */
@@ -248,6 +256,10 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
       uploadBytes: e?.uploadBytes ?? 0,
       wastedBytes: e?.wastedBytes ?? 0,
       peers: e?.peers ?? 0,
+      verifiedSegments: e?.verifiedSegments ?? 0,
+      corruptSegments: e?.corruptSegments ?? 0,
+      bannedPeers: e?.bannedPeers ?? 0,
+      peerId: e?.peerId,
       p2pEnabled: this.engine?.p2pEnabled ?? false,
       latencySec: latency !== undefined && latency > 0 ? latency : undefined,
       rendition: level ? level.name || `${level.height}p` : undefined,
