@@ -82,7 +82,12 @@ export class ClusterQoe implements QoeView {
       const ttl = 3 * this.settings.publishMs;
       const batch = client.multi();
       for (const channel of aggregator.channelIds()) {
-        batch.set(this.key('live', channel, nodeId), JSON.stringify(aggregator.snapshot(channel)), 'PX', ttl);
+        batch.set(
+          this.key('live', channel, nodeId),
+          JSON.stringify(aggregator.snapshot(channel)),
+          'PX',
+          ttl,
+        );
         const history = aggregator.history(channel);
         const last = history.at(-1)?.t;
         const historyKey = this.key('history', channel, nodeId);

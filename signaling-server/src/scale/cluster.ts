@@ -27,7 +27,9 @@ export interface Cluster {
  * subscription) and joins the servers. Rejects when Redis cannot be reached in time.
  */
 export async function openCluster(
-  config: Pick<ServerConfig, 'redisUrl' | 'redisNodeTtlMs'> & { redisUrl: string },
+  config: Pick<ServerConfig, 'redisUrl' | 'redisNodeTtlMs' | 'localityRandomShare'> & {
+    redisUrl: string;
+  },
   aggregator: QoeAggregator,
   logger: Logger,
 ): Promise<Cluster> {
@@ -58,6 +60,7 @@ export async function openCluster(
       client,
       subscriber: swarmFeed,
       config: { nodeTtlMs: config.redisNodeTtlMs },
+      localityRandomShare: config.localityRandomShare,
       onError,
     });
   } catch (err) {

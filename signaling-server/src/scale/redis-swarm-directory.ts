@@ -30,6 +30,8 @@ export interface RedisSwarmDirectoryOptions {
   nodeId?: string;
   /** Uniform in [0, 1), for neighbour sampling. @default Math.random */
   random?: () => number;
+  /** See `SwarmRegistry`: share of neighbour lists drawn from the whole swarm. @default 0.25 */
+  localityRandomShare?: number;
   /** Wall clock shared by the servers (heartbeat deadlines), ms. @default Date.now */
   now?: () => number;
   /** Redis failures after start (writes, heartbeats). @default ignored */
@@ -41,12 +43,13 @@ export class SwarmDirectoryConfigError extends Error {
   readonly type = 'swarm-directory-config' as const;
 }
 
-// a: add, r: remove, g: node gone (all of n's members dropped; `by` who said so).
+// a: add (l: locality), r: remove, g: server n gone (its members dropped; `by` who said so).
 const changeSchema = z.object({
   n: z.string(),
   o: z.enum(['a', 'r', 'g']),
   s: z.string().optional(),
   p: z.string().optional(),
+  l: z.string().optional(),
   by: z.string().optional(),
 });
 type Change = z.infer<typeof changeSchema>;
@@ -65,12 +68,14 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   readonly nodeId: string;
   private all: SwarmRegistry;
   private readonly own: SwarmRegistry;
-  private readonly ownEntries = new Set<string>();
+  /** `swarm peer` -> the entry stored in Redis (with the locality). */
+  private readonly ownEntries = new Map<string, string>();
   /** Remote server -> its peers in the replica. */
   private readonly owners = new Map<string, Set<string>>();
   private readonly client: Redis;
   private readonly subscriber: Redis;
   private readonly random: () => number;
+  private readonly localityRandomShare: number;
   private readonly now: () => number;
   private readonly onError: (err: unknown) => void;
   private readonly keys: { nodes: string; feed: string };
@@ -89,8 +94,9 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => undefined);
-    this.all = new SwarmRegistry(this.random);
-    this.own = new SwarmRegistry(this.random);
+    this.localityRandomShare = options.localityRandomShare ?? 0.25;
+    this.all = new SwarmRegistry(this.random, this.localityRandomShare);
+    this.own = new SwarmRegistry(this.random, this.localityRandomShare);
     const p = this.config.keyPrefix;
     this.keys = { nodes: `${p}swarm-nodes`, feed: `${p}swarm-changes` };
   }
@@ -102,24 +108,25 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     return directory;
   }
 
-  add(swarmId: string, peer: string): boolean {
-    if (this.destroying || !this.own.add(swarmId, peer)) return false;
-    this.all.add(swarmId, peer);
-    const entry = `${swarmId} ${peer}`;
-    this.ownEntries.add(entry);
-    this.write((m) =>
-      m.sadd(this.membersKey(this.nodeId), entry).publish(this.keys.feed, this.change('a', swarmId, peer)),
-    );
+  add(swarmId: string, peer: string, locality?: string): boolean {
+    if (this.destroying || !this.own.add(swarmId, peer, locality)) return false;
+    const entry = toEntry(swarmId, peer, locality);
+    this.all.add(swarmId, peer, locality);
+    this.ownEntries.set(`${swarmId} ${peer}`, entry);
+    this.announce(entry);
     return true;
   }
 
   remove(swarmId: string, peer: string): boolean {
     if (!this.own.remove(swarmId, peer)) return false;
     this.all.remove(swarmId, peer);
-    const entry = `${swarmId} ${peer}`;
-    this.ownEntries.delete(entry);
+    const key = `${swarmId} ${peer}`;
+    const entry = this.ownEntries.get(key) ?? key;
+    this.ownEntries.delete(key);
     this.write((m) =>
-      m.srem(this.membersKey(this.nodeId), entry).publish(this.keys.feed, this.change('r', swarmId, peer)),
+      m
+        .srem(this.membersKey(this.nodeId), entry)
+        .publish(this.keys.feed, this.change({ o: 'r', s: swarmId, p: peer })),
     );
     return true;
   }
@@ -142,8 +149,16 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     return this.all.size(swarmId);
   }
 
-  neighbours(swarmId: string, self: string, count: number, exclude?: Iterable<string>): string[] {
-    return this.all.neighbours(swarmId, self, count, exclude);
+  neighbours(
+    swarmId: string,
+    self: string,
+    count: number,
+    exclude?: Iterable<string>,
+    locality?: string,
+  ): string[] {
+    return locality === undefined
+      ? this.all.neighbours(swarmId, self, count, exclude)
+      : this.all.neighbours(swarmId, self, count, exclude, locality);
   }
 
   /** This server's own members. */
@@ -163,14 +178,14 @@ export class RedisSwarmDirectory implements SwarmDirectory {
 
   /** Drops this server's members here and in Redis (the others hear it). */
   clear(): void {
-    for (const entry of this.ownEntries) {
-      const [swarmId = '', peer = ''] = entry.split(' ');
+    for (const key of this.ownEntries.keys()) {
+      const [swarmId = '', peer = ''] = key.split(' ');
       this.all.remove(swarmId, peer);
     }
     this.ownEntries.clear();
     this.own.clear();
     this.write((m) =>
-      m.del(this.membersKey(this.nodeId)).publish(this.keys.feed, this.change('g', undefined, undefined)),
+      m.del(this.membersKey(this.nodeId)).publish(this.keys.feed, this.change({ o: 'g' })),
     );
   }
 
@@ -227,7 +242,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     else this.apply(parsed.data);
   };
 
-  private apply({ n, o, s, p, by }: Change): void {
+  private apply({ n, o, s, p, l, by }: Change): void {
     if (n === this.nodeId) {
       // Another server swept us (we looked dead): put our members back.
       if (o === 'g' && by !== undefined && by !== this.nodeId) this.reannounce();
@@ -240,7 +255,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     }
     if (s === undefined || p === undefined) return;
     if (o === 'a') {
-      this.all.add(s, p);
+      this.all.add(s, p, l);
       let peers = this.owners.get(n);
       if (!peers) this.owners.set(n, (peers = new Set()));
       peers.add(p);
@@ -253,13 +268,16 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   /** Rebuilds the replica from Redis; changes heard meanwhile are applied after. */
   private resync(): Promise<void> {
     this.resyncing ??= (async () => {
-      this.buffer = [];
+      const buffer: Change[] = [];
+      this.buffer = buffer;
       try {
         const nodes = await this.client.zrangebyscore(this.keys.nodes, this.now(), '+inf');
         const remote = nodes.filter((n) => n !== this.nodeId);
-        const lists = await Promise.all(remote.map((n) => this.client.smembers(this.membersKey(n))));
-        const all = new SwarmRegistry(this.random);
-        for (const entry of this.ownEntries) addEntry(all, entry);
+        const lists = await Promise.all(
+          remote.map((n) => this.client.smembers(this.membersKey(n))),
+        );
+        const all = new SwarmRegistry(this.random, this.localityRandomShare);
+        for (const entry of this.ownEntries.values()) addEntry(all, entry);
         this.owners.clear();
         remote.forEach((node, i) => {
           const peers = new Set<string>();
@@ -271,10 +289,9 @@ export class RedisSwarmDirectory implements SwarmDirectory {
         });
         this.all = all;
       } finally {
-        const buffered = this.buffer ?? [];
         this.buffer = undefined;
         this.resyncing = undefined;
-        for (const change of buffered) this.apply(change);
+        for (const change of buffer) this.apply(change);
       }
     })();
     return this.resyncing;
@@ -307,12 +324,16 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   }
 
   private reannounce(): void {
-    for (const entry of this.ownEntries) {
-      const [swarmId, peer] = entry.split(' ');
-      this.write((m) =>
-        m.sadd(this.membersKey(this.nodeId), entry).publish(this.keys.feed, this.change('a', swarmId, peer)),
-      );
-    }
+    for (const entry of this.ownEntries.values()) this.announce(entry);
+  }
+
+  private announce(entry: string): void {
+    const [s, p, l] = entry.split(' ');
+    this.write((m) =>
+      m
+        .sadd(this.membersKey(this.nodeId), entry)
+        .publish(this.keys.feed, this.change({ o: 'a', s, p, l })),
+    );
   }
 
   private write(build: (m: ChainableCommander) => ChainableCommander): void {
@@ -331,8 +352,8 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     this.pending.add(done);
   }
 
-  private change(o: Change['o'], s: string | undefined, p: string | undefined): string {
-    return JSON.stringify({ n: this.nodeId, o, s, p, by: this.nodeId });
+  private change(fields: Omit<Change, 'n' | 'by'>): string {
+    return JSON.stringify({ n: this.nodeId, by: this.nodeId, ...fields });
   }
 
   private membersKey(node: string): string {
@@ -340,19 +361,25 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   }
 }
 
-/** Adds a `swarm peer` entry to `registry`; the peer, or undefined for a malformed entry. */
+/** `swarm peer [locality]`: no part holds a space (ids and locality keys are restricted). */
+function toEntry(swarmId: string, peer: string, locality: string | undefined): string {
+  return locality === undefined ? `${swarmId} ${peer}` : `${swarmId} ${peer} ${locality}`;
+}
+
+/** Adds an entry to `registry`; the peer, or undefined for a malformed entry. */
 function addEntry(registry: SwarmRegistry, entry: string): string | undefined {
-  const space = entry.indexOf(' ');
-  if (space <= 0 || space === entry.length - 1) return undefined;
-  const peer = entry.slice(space + 1);
-  registry.add(entry.slice(0, space), peer);
+  const [swarmId, peer, locality] = entry.split(' ');
+  if (!swarmId || !peer) return undefined;
+  registry.add(swarmId, peer, locality);
   return peer;
 }
 
 function mergeConfig(partial: Partial<RedisSwarmDirectoryConfig> = {}): RedisSwarmDirectoryConfig {
   const config = { ...DEFAULT_REDIS_SWARM_DIRECTORY_CONFIG, ...partial };
   if (!Number.isInteger(config.nodeTtlMs) || config.nodeTtlMs < 300) {
-    throw new SwarmDirectoryConfigError(`nodeTtlMs must be an integer >= 300, got ${config.nodeTtlMs}`);
+    throw new SwarmDirectoryConfigError(
+      `nodeTtlMs must be an integer >= 300, got ${config.nodeTtlMs}`,
+    );
   }
   if (typeof config.keyPrefix !== 'string') {
     throw new SwarmDirectoryConfigError('keyPrefix must be a string');
