@@ -8,11 +8,13 @@ import { watchChannelClosures } from './channels/channel-closures.js';
 import { createChannelRegistry } from './channels/create-channel-registry.js';
 import type { ServerConfig } from './config.js';
 import { generateAdminToken } from './http/admin-auth.js';
+import { adminRateLimit } from './http/admin-rate-limit.js';
 import { adminSessionRoute } from './http/admin-session-route.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { embedRoutes } from './http/embed-routes.js';
 import { pageRoutes } from './http/pages.js';
 import { qoeRoutes } from './http/qoe-routes.js';
+import { securityHeaders } from './http/security-headers.js';
 import { statsRoutes } from './http/stats-routes.js';
 import { IntegrityService } from './integrity/integrity-service.js';
 import type { Logger } from './logger.js';
@@ -116,6 +118,9 @@ export async function startServer({
     await cluster?.destroy();
   };
   app.disable('x-powered-by');
+  // Behind the trusted load balancer, req.ip (rate limits, logs) is the viewer's address.
+  if (config.trustProxy) app.set('trust proxy', 1);
+  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger,
@@ -131,6 +136,7 @@ export async function startServer({
       uptimeSec: Math.round((Date.now() - startedAt) / 1000),
     });
   });
+  app.use('/api', adminRateLimit());
   app.use('/api/channels', channelRoutes(registry, { adminToken }));
   app.use('/api/channels', statsRoutes(registry, cluster?.qoe ?? qoe));
   app.use('/api/qoe', qoeRoutes(intake));

@@ -9,6 +9,7 @@ import {
   normalizeOrigin,
   refusedOriginMessage,
 } from '../channels/embed-origin.js';
+import { setPagePolicy } from './security-headers.js';
 
 /** The built one-script embed bundle (`npm run build` in client/ makes it). */
 export const DEFAULT_EMBED_BUNDLE = fileURLToPath(
@@ -16,8 +17,8 @@ export const DEFAULT_EMBED_BUNDLE = fileURLToPath(
 );
 
 export interface EmbedRoutesOptions {
-  /** Where channels are looked up. */
-  registry: Pick<ChannelRegistry, 'get'>;
+  /** Where channels are looked up (`list`: the HLS origins the pages' CSP allows). */
+  registry: Pick<ChannelRegistry, 'get' | 'list'>;
   /** Directory of the built player-demo pages (embed.html, videojs.html, embed-example.html). */
   staticDir: string;
   /** The IIFE bundle served as `/meshcast.js`. @default DEFAULT_EMBED_BUNDLE */
@@ -36,7 +37,8 @@ export type EmbedChannelInfo = Pick<
  * - `GET /api/embed/:channel`: channel info for embedded players. CORS honours the channel's
  *   allowed embed origins: a refused origin gets 403 with a readable reason (the response is
  *   readable by the page, so the player can show it; nothing about the channel leaks);
- * - `GET /embed/:channel`: the iframe embed page; `frame-ancestors` limits who may frame it;
+ * - `GET /embed/:channel`: the iframe embed page; its CSP `frame-ancestors` names who may frame
+ *   it (the channel's allowed embed origins, or anyone), so `X-Frame-Options` is dropped;
  * - `GET /demo/videojs`, `GET /demo/embed`: the video.js and embedding demo pages.
  */
 export function embedRoutes({
@@ -93,16 +95,18 @@ export function embedRoutes({
   router.get('/embed/:channel', async (req, res) => {
     const channel = await registry.get(req.params.channel);
     const allowed = channel?.allowedOrigins ?? [];
-    if (allowed.length > 0 && !allowed.includes('*')) {
-      const sources = allowed.map(normalizeOrigin).filter((o) => o !== undefined);
-      res.set('Content-Security-Policy', `frame-ancestors 'self' ${sources.join(' ')}`.trim());
-    }
+    const anyone = allowed.length === 0 || allowed.includes('*');
+    const sources = allowed.map(normalizeOrigin).filter((o) => o !== undefined);
+    res.removeHeader('X-Frame-Options');
+    await setPagePolicy(res, registry, { frameAncestors: anyone ? '*' : ['self', ...sources] });
     sendPage(res, 'embed.html', channel ? 200 : 404);
   });
-  router.get('/demo/videojs', (_req, res) => {
+  router.get('/demo/videojs', async (_req, res) => {
+    await setPagePolicy(res, registry);
     sendPage(res, 'videojs.html');
   });
-  router.get('/demo/embed', (_req, res) => {
+  router.get('/demo/embed', async (_req, res) => {
+    await setPagePolicy(res, registry);
     sendPage(res, 'embed-example.html');
   });
   return router;
