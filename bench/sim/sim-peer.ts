@@ -19,6 +19,7 @@ export interface SimPeerLimits {
   requestTimeoutMs: number;
   maxPendingRequests: number;
   maxServingQueue: number;
+  maxServingWaitMs: number;
   throughputHalfLifeMs: number;
 }
 
@@ -38,7 +39,14 @@ export interface WireCounters {
 export function createWireCounters(): WireCounters {
   return {
     controlBytes: 0,
-    controlByType: { 'have-map': 0, 'have-delta': 0, request: 0, cancel: 0, absent: 0 },
+    controlByType: {
+      'have-map': 0,
+      'have-delta': 0,
+      request: 0,
+      cancel: 0,
+      absent: 0,
+      busy: 0,
+    },
     payloadBytes: 0,
     headerBytes: 0,
     failures: {
@@ -77,17 +85,24 @@ export interface SimPeerContext {
   wire: WireCounters;
   /** Prints a line about one viewer (SIM_TRACE). */
   trace?: (host: PeerHost, line: string) => void;
+  /** Counts one transfer's payload between two viewers (bench/sim/regions.ts). */
+  onPayload?: (from: string, to: string, bytes: number) => void;
 }
 
 /**
- * How many segments a viewer sends at once over all its connections. The client has no such
- * limit (each connection serves its own queue, all of them at once): `Infinity` mirrors it;
- * a finite value is an experiment (a swarm-wide FIFO of connections waiting for a slot).
+ * How many segments a viewer sends at once over all its connections, as the client's
+ * UploadLimiter: `slots` at once, the other connections wait in order for a slot. It also
+ * estimates, as the client does, how long a new request would wait (the bytes ahead of it over
+ * the upload rate; the simulator knows the rate, the client measures it).
  */
 export class UploadGate {
   /** Requests queued on the viewer's connections, not being served. */
   queued = 0;
-  private active = 0;
+  /** Segment bytes of the queued requests. */
+  queuedBytes = 0;
+  /** Transfers being sent (flows with their segment bytes). */
+  readonly sending = new Set<Flow>();
+  active = 0;
   private readonly waiting: (() => void)[] = [];
 
   /**
@@ -99,6 +114,14 @@ export class UploadGate {
     readonly slots: number,
     readonly maxQueued = Infinity,
   ) {}
+
+  /** Wait before a new request's first byte, ms (the client's UploadLimiter.waitMs). */
+  waitMs(net: FlowNetwork, up: number): number {
+    if (this.active < this.slots) return 0;
+    let left = this.queuedBytes;
+    for (const f of this.sending) left += f.bytes - net.sent(f);
+    return left / up;
+  }
 
   /** Whether a new request should be refused (all slots busy and the queue full). */
   get full(): boolean {
@@ -148,11 +171,22 @@ interface Outbound {
 interface Job {
   readonly requestId: number;
   readonly seq: number;
+  /** Segment bytes counted in the gate's queue. */
+  readonly size: number;
   flow?: Flow;
   bytes?: Uint8Array;
 }
 
-const TYPE_BY_TAG = ['', 'have-map', 'have-delta', 'request', 'data', 'cancel', 'absent'] as const;
+const TYPE_BY_TAG = [
+  '',
+  'have-map',
+  'have-delta',
+  'request',
+  'data',
+  'cancel',
+  'absent',
+  'busy',
+] as const;
 
 /**
  * One end of a simulated data-channel connection: the local viewer's view of a neighbour
@@ -174,6 +208,8 @@ export class SimPeer implements SessionPeer {
   /** Segment payload bytes received and sent (the swarm's partner score). */
   bytesReceived = 0;
   bytesSent = 0;
+  /** Until when the remote said it is too busy to serve (the client's Peer.busyUntil). */
+  busyUntil = 0;
   private readonly inFlight = new Map<number, Outbound>();
   private readonly estimator: ThroughputEstimator;
   private nextRequestId = 1;
@@ -332,6 +368,13 @@ export class SimPeer implements SessionPeer {
         if (this.remoteHave.delete(message.seq)) this.host.onHave(this);
         return;
       }
+      case 'busy': {
+        const entry = this.inFlight.get(message.requestId);
+        if (entry?.seq !== message.seq) return;
+        this.busyUntil = Math.max(this.busyUntil, this.ctx.q.now + message.waitMs);
+        this.settle(entry, 'busy', `remote is busy for ${message.waitMs} ms`);
+        return;
+      }
       case 'data':
         return; // data travels as flows, never as messages
     }
@@ -392,12 +435,21 @@ export class SimPeer implements SessionPeer {
   private serve(requestId: number, seq: number): void {
     if (this.current?.requestId === requestId || this.queue.some((j) => j.requestId === requestId))
       return;
-    if (this.queue.length >= this.ctx.limits.maxServingQueue || this.host.uploads.full) {
+    const gate = this.host.uploads;
+    if (this.queue.length >= this.ctx.limits.maxServingQueue || gate.full) {
       this.send({ type: 'absent', requestId, seq });
       return;
     }
-    this.queue.push({ requestId, seq });
-    this.host.uploads.queued++;
+    const waitMs = Math.round(gate.waitMs(this.ctx.net, this.host.node.up));
+    const load = this.queue.length + (this.current ? 1 : 0);
+    if (waitMs > this.ctx.limits.maxServingWaitMs || (waitMs > 0 && load > 0)) {
+      this.send({ type: 'busy', requestId, seq, waitMs });
+      return;
+    }
+    const size = this.host.provide(seq)?.length ?? 0;
+    this.queue.push({ requestId, seq, size });
+    gate.queued++;
+    gate.queuedBytes += size;
     this.pump();
   }
 
@@ -422,6 +474,7 @@ export class SimPeer implements SessionPeer {
       }
       this.queue.shift();
       this.host.uploads.queued--;
+      this.host.uploads.queuedBytes -= job.size;
       const bytes = this.host.provide(job.seq);
       if (!bytes) {
         this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
@@ -434,6 +487,7 @@ export class SimPeer implements SessionPeer {
       job.flow = this.ctx.net.start(this.host.node, remote.host.node, wire, () => {
         this.served(job, bytes);
       });
+      this.host.uploads.sending.add(job.flow);
       remote.transferStarted(job.requestId, job.flow, bytes.length);
     }
     if (slot) this.host.uploads.release(); // taken, then nothing to send
@@ -441,6 +495,7 @@ export class SimPeer implements SessionPeer {
 
   private served(job: Job, bytes: Uint8Array): void {
     this.current = undefined;
+    if (job.flow) this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
     this.countUpload(bytes.length, chunksOf(bytes.length));
     const remote = this.remote;
@@ -453,9 +508,10 @@ export class SimPeer implements SessionPeer {
   }
 
   private cancelServing(requestId: number): void {
-    const before = this.queue.length;
+    const gone = this.queue.filter((j) => j.requestId === requestId);
     this.queue = this.queue.filter((j) => j.requestId !== requestId);
-    this.host.uploads.queued -= before - this.queue.length;
+    this.host.uploads.queued -= gone.length;
+    for (const j of gone) this.host.uploads.queuedBytes -= j.size;
     if (this.current?.requestId === requestId) {
       this.stopCurrent();
       this.pump();
@@ -467,6 +523,7 @@ export class SimPeer implements SessionPeer {
     const job = this.current;
     this.current = undefined;
     if (!job?.flow || !job.bytes) return;
+    this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
     const wire = this.ctx.net.stop(job.flow);
     const chunks = Math.min(
@@ -478,6 +535,7 @@ export class SimPeer implements SessionPeer {
 
   private stopServing(): void {
     this.host.uploads.queued -= this.queue.length;
+    for (const j of this.queue) this.host.uploads.queuedBytes -= j.size;
     this.queue = [];
     if (this.gateWaiting) this.host.uploads.forget(this.wake);
     this.gateWaiting = false;
@@ -490,5 +548,6 @@ export class SimPeer implements SessionPeer {
     this.ctx.wire.payloadBytes += payload;
     this.ctx.wire.headerBytes += chunks * DATA_HEADER_BYTES;
     this.host.onUpload(payload);
+    this.ctx.onPayload?.(this.host.id, this.id, payload);
   }
 }

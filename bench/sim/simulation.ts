@@ -3,6 +3,7 @@ import { DEFAULT_PEER_CONFIG } from '../../client/src/core/peer.js';
 import type { TrafficCounters } from '../../client/src/core/rendition-session.js';
 import { resolveSchedulerConfig, type SchedulerConfig } from '../../client/src/core/scheduler.js';
 import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../client/src/core/swarm.js';
+import { DEFAULT_UPLOAD_CONFIG } from '../../client/src/core/upload-limiter.js';
 import { SwarmRegistry } from '../../signaling-server/src/signaling/swarm-registry.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork } from './flow-network.js';
@@ -11,6 +12,7 @@ import { LiveSource, type LiveSourceConfig } from './live-source.js';
 import { summarize, type Snapshot, type SimResult, type WindowState } from './metrics.js';
 import { createPopulation, nextArrivalMs, type PopulationConfig } from './population.js';
 import { createRandom } from './random.js';
+import { DEFAULT_LOCALITY_CONFIG, SimRegions, type LocalityConfig } from './regions.js';
 import type { CdnCounters } from './sim-cdn.js';
 import { createWireCounters, type SimPeerLimits } from './sim-peer.js';
 import type { SimMesh } from './sim-swarm.js';
@@ -38,12 +40,14 @@ export interface SimConfig {
   cdn: Partial<CdnLoaderConfig>;
   tickMs: number;
   liveSyncSegments: number;
-  /** Segments a viewer uploads at once; Infinity is the client's behaviour (an experiment). */
+  /** Segments a viewer uploads at once (the client's UploadConfig.slots). */
   uploadSlots: number;
   /** Requests queued over all of a viewer's connections before it refuses more (an experiment). */
   uploadQueue: number;
   /** Neighbours the signaling server hands out (SIGNALING_MAX_NEIGHBOURS). */
   maxNeighbours: number;
+  /** Viewers in regions, locality-aware neighbour lists (bench/sim/regions.ts). */
+  locality: LocalityConfig;
   /** One-way delay added by the signaling server, ms. */
   serverMs: number;
 
@@ -74,9 +78,10 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   cdn: {},
   tickMs: 250,
   liveSyncSegments: 3,
-  uploadSlots: Infinity,
+  uploadSlots: DEFAULT_UPLOAD_CONFIG.slots,
   uploadQueue: Infinity,
   maxNeighbours: 8,
+  locality: DEFAULT_LOCALITY_CONFIG,
   serverMs: 10,
   progressEveryS: 0,
 };
@@ -93,12 +98,14 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   const source = new LiveSource(config.source, random);
   const rate = config.source.bitrate / 8 / 1000; // bytes/ms
   const drawProfile = createPopulation(config.population, rate, random);
+  const regions = new SimRegions(config.locality, random);
   const mesh: SimMesh = {
     q,
     net,
     limits: { ...DEFAULT_PEER_CONFIG, ...config.peer },
     wire: createWireCounters(),
-    registry: new SwarmRegistry(random),
+    registry: regions.registry,
+    onPayload: regions.onPayload,
     swarmId: 'sim/600k',
     maxNeighbours: config.maxNeighbours,
     serverMs: config.serverMs,
@@ -227,6 +234,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   let start: Snapshot | undefined;
   q.at(w0, () => {
     timing.active = true;
+    regions.begin();
     for (const v of alive) state.playedBase.set(v, v.segmentsReached(q.now));
     start = snapshot();
   });
@@ -259,7 +267,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     wallMs: performance.now() - wallStart,
     events: q.events,
   });
-  return result;
+  return { ...result, regions: regions.figures() };
 }
 
 function zeroCounters(): TrafficCounters {

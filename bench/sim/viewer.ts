@@ -32,7 +32,7 @@ export interface ClientSettings {
   tickMs: number;
   /** The player starts this many segments behind the live edge (hls.js liveSyncDurationCount). */
   liveSyncSegments: number;
-  /** Segments a viewer sends at once (Infinity: the client's behaviour; see UploadGate). */
+  /** Segments a viewer sends at once (the client's UploadConfig.slots; see UploadGate). */
   uploadSlots: number;
   /** Requests queued over all connections before new ones are refused (an experiment). */
   uploadQueue: number;

@@ -5,7 +5,8 @@
  * - `closed`: the connection is not open, or it closed before the segment arrived;
  * - `cancelled`: the request was cancelled by its caller;
  * - `protocol`: the remote sent a malformed message, so the connection was dropped;
- * - `busy`: this side already has `maxPendingRequests` requests in flight to this peer;
+ * - `busy`: this side already has `maxPendingRequests` requests in flight to this peer, or the
+ *   remote answered `busy` (its upload is saturated: ask another holder);
  * - `connection`: the WebRTC connection failed (or did not open within `connectTimeoutMs`).
  */
 export type PeerErrorType =

@@ -51,6 +51,7 @@ export class PeerRequests {
   private readonly estimator: ThroughputEstimator;
   private nextRequestId = 1;
   private received = 0;
+  private remoteBusyUntil = 0;
 
   constructor(
     private readonly config: Readonly<RequestingConfig>,
@@ -117,6 +118,23 @@ export class PeerRequests {
     if (entry?.seq !== seq) return false; // late answer to an abandoned request
     this.settle(entry, new PeerError('absent', `remote does not hold ${seq}`));
     return true;
+  }
+
+  /**
+   * Handles the remote's `busy`: the request rejects with `busy`, and the remote counts as
+   * saturated for `waitMs` (see {@link busyUntil}). Returns whether it answered a request.
+   */
+  busy(requestId: number, seq: number, waitMs: number): boolean {
+    const entry = this.inFlight.get(requestId);
+    if (entry?.seq !== seq) return false;
+    this.remoteBusyUntil = Math.max(this.remoteBusyUntil, this.link.now() + waitMs);
+    this.settle(entry, new PeerError('busy', `remote is busy for ${waitMs} ms`));
+    return true;
+  }
+
+  /** Until when (clock ms) the remote said it is too busy to serve; 0 if it never did. */
+  get busyUntil(): number {
+    return this.remoteBusyUntil;
   }
 
   /** Handles one chunk of a requested segment. */

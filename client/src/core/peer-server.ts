@@ -1,3 +1,4 @@
+import type { UploadLimiter } from './upload-limiter.js';
 import { chunkSegment, type WireMessage } from './wire.js';
 
 /** The serving side of a peer connection's settings. */
@@ -6,6 +7,11 @@ export interface ServingConfig {
   maxServingQueue: number;
   /** Bytes buffered on the data channel above which serving waits for it to drain. @default 262144 */
   highWaterMark: number;
+  /**
+   * A request that would wait longer than this behind the viewer's other uploads is refused
+   * with `busy` (the requester asks another holder), ms. @default 1000
+   */
+  maxServingWaitMs: number;
 }
 
 /** What the server needs from its connection. */
@@ -16,6 +22,8 @@ export interface PeerServerLink {
   /** Bytes queued on the data channel, not yet sent. */
   bufferedAmount: () => number;
   uploaded: (bytes: number, seq: number) => void;
+  /** The viewer's upload slots and cap, shared by all its connections. */
+  upload?: UploadLimiter;
 }
 
 interface Job {
@@ -69,6 +77,11 @@ export class PeerServer {
       this.link.send({ type: 'absent', requestId, seq });
       return;
     }
+    const waitMs = Math.round(this.link.upload?.waitMs() ?? 0);
+    if (waitMs > this.config.maxServingWaitMs || (waitMs > 0 && this.load > 0)) {
+      this.link.send({ type: 'busy', requestId, seq, waitMs: Math.min(waitMs, 0xffffffff) });
+      return;
+    }
     this.queue.push({ requestId, seq, cancelled: false });
     void this.pump();
   }
@@ -112,12 +125,20 @@ export class PeerServer {
       this.link.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
       return;
     }
-    for (const message of messages) {
-      await this.drained();
-      if (job.cancelled) return;
-      this.link.send(message);
-      this.sent += message.chunk.length;
-      this.link.uploaded(message.chunk.length, job.seq);
+    const upload = this.link.upload;
+    const release = upload ? await upload.slot(messages[0]?.total ?? 0) : undefined;
+    try {
+      for (const message of messages) {
+        await this.drained();
+        if (job.cancelled) return;
+        await upload?.take(message.chunk.length);
+        if (job.cancelled) return;
+        this.link.send(message);
+        this.sent += message.chunk.length;
+        this.link.uploaded(message.chunk.length, job.seq);
+      }
+    } finally {
+      release?.();
     }
   }
 

@@ -7,13 +7,15 @@
  *   is closer than a CDN fetch needs (measured RTT + size / throughput + margin), the CDN
  *   fetches it now: the CDN is the safety net.
  * - Before that, peers: among segments some neighbour holds, the rarest first, each from the
- *   peer with the best expected finish time, a few requests per peer.
+ *   peer with the best expected finish time, a few requests per peer; a neighbour that said
+ *   its upload is saturated (`busy`) is skipped until it expects to be free.
  * - A new live-edge segment nobody holds enters the neighbourhood from the CDN about once:
  *   the viewer whose hash(peerId, seq) is lowest among itself and its neighbours fetches it
  *   at once, the second lowest `backupLeadMs` before the deadline line; the others wait for
  *   an announcement until their own deadline line.
  * - A peer transfer that stalls, or that cannot meet its deadline while the CDN still can,
- *   is cancelled and the segment fetched again.
+ *   is cancelled and the segment fetched again: from another holder while time allows, from
+ *   the CDN once the deadline line is near. A transfer that will finish in time is kept.
  */
 import { seederRank } from './seeder-rank.js';
 
@@ -42,6 +44,11 @@ export interface SchedulerConfig {
   maxCdnRequests: number;
   /** A peer transfer with no progress for this long is cancelled, ms. @default 1200 */
   peerStallMs: number;
+  /**
+   * A peer transfer with no byte yet is cancelled after this long, ms: the uploader may queue
+   * it behind its other uploads (up to its `maxServingWaitMs`). @default 2000
+   */
+  peerFirstByteMs: number;
   /** Extra slack a peer transfer must keep over its deadline, ms. @default 300 */
   peerSlackMs: number;
 }
@@ -57,6 +64,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   maxRequestsPerPeer: 2,
   maxCdnRequests: 2,
   peerStallMs: 1200,
+  peerFirstByteMs: 2000,
   peerSlackMs: 300,
 };
 
@@ -67,6 +75,8 @@ export interface TransferState {
   startedAt: number;
   /** Last time bytes arrived (startedAt before the first). */
   lastProgressAt: number;
+  /** When the first bytes arrived. */
+  firstAt?: number;
   received: number;
   /** Segment size once the first chunk told it. */
   total?: number;
@@ -100,6 +110,8 @@ export interface PeerState {
   pending: number;
   /** Measured throughput to us, bytes/ms. */
   throughput?: number;
+  /** Until when (clock ms) it said its upload is saturated: not asked before. */
+  busyUntil?: number;
 }
 
 export interface PlaybackState {
@@ -178,7 +190,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     for (const p of peers) {
       const load = peerLoad.get(p.id) ?? 0;
       if (!p.has.has(s.seq) || load >= config.maxRequestsPerPeer) continue;
-      if (s.excludedPeers?.has(p.id)) continue;
+      if (s.excludedPeers?.has(p.id) || (p.busyUntil ?? 0) > now) continue;
       const finish = ((load + 1) * size) / peerRate(p);
       if (finish < bestFinish) [best, bestFinish] = [p, finish];
     }
@@ -194,8 +206,12 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     const deadline = deadlineMs(s, playback);
     if (s.status === 'peer' && s.transfer) {
       const t = s.transfer;
-      const stalled = now - t.lastProgressAt > config.peerStallMs;
-      const elapsed = Math.max(1, now - t.startedAt);
+      const stalled =
+        t.received > 0
+          ? now - t.lastProgressAt > config.peerStallMs
+          : now - t.startedAt > config.peerFirstByteMs;
+      // The rate since the first bytes: time queued at the uploader says nothing about it.
+      const elapsed = Math.max(1, now - (t.firstAt ?? t.startedAt));
       const rate = t.received > 0 ? t.received / elapsed : config.initialPeerThroughput;
       const remainingMs = ((t.total ?? size) - t.received) / rate;
       const tooSlow =
@@ -250,8 +266,9 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     }
     if (s.start === undefined || holders(s) > 0) continue; // held by busy peers: wait
     if (s.excludedPeers?.size) {
-      // Its holders failed us: no point waiting for another announcement.
-      fetchCdn(s.seq, 'retry');
+      // Its holders failed us. It is spreading in the neighbourhood, so another holder will
+      // likely announce it; the CDN only once little slack is left.
+      if (slack <= config.backupLeadMs) fetchCdn(s.seq, 'retry');
       continue;
     }
     if (peers.length === 0) {

@@ -15,6 +15,7 @@
  * | data       | 4   | requestId (u32), seq (8), total (u32), offset (u32), length (u32), chunk |
  * | cancel     | 5   | requestId (u32)                                                        |
  * | absent     | 6   | requestId (u32), seq (8)                                               |
+ * | busy       | 7   | requestId (u32), seq (8), waitMs (u32)                                 |
  *
  * A have-map's bitmap covers `first .. first + span - 1`; its first and last bits are set and its
  * padding bits are clear; the empty map is `first = 0, span = 0`. Decoding trusts nothing: every
@@ -57,7 +58,12 @@ export type WireMessage =
   /** The requester no longer wants this request. */
   | { type: 'cancel'; requestId: number }
   /** The responder does not hold the requested segment (any more). */
-  | { type: 'absent'; requestId: number; seq: number };
+  | { type: 'absent'; requestId: number; seq: number }
+  /**
+   * The responder holds the segment but will not serve it now: its upload queue would make the
+   * requester wait about `waitMs`. The requester keeps its buffer map and asks elsewhere.
+   */
+  | { type: 'busy'; requestId: number; seq: number; waitMs: number };
 
 export type DataMessage = Extract<WireMessage, { type: 'data' }>;
 
@@ -87,6 +93,7 @@ const TAGS = {
   data: 4,
   cancel: 5,
   absent: 6,
+  busy: 7,
 } as const satisfies Record<WireMessage['type'], number>;
 
 const TWO_POW_32 = 2 ** 32;
@@ -186,6 +193,13 @@ export function encode(message: WireMessage): Uint8Array {
       const w = new Writer(HEADER_BYTES + 4 + SEQ_BYTES, TAGS[message.type]);
       w.u32(requestId);
       w.seq(seq);
+      return w.bytes;
+    }
+    case 'busy': {
+      const w = new Writer(HEADER_BYTES + 8 + SEQ_BYTES, TAGS.busy);
+      w.u32(checkU32(message.requestId, 'requestId'));
+      w.seq(checkSeq(message.seq, 'seq'));
+      w.u32(checkU32(message.waitMs, 'waitMs'));
       return w.bytes;
     }
     case 'data':
@@ -340,6 +354,8 @@ function decodeBody(r: Reader, tag: number): WireMessage {
       return { type: 'cancel', requestId: r.u32() };
     case TAGS.absent:
       return { type: 'absent', requestId: r.u32(), seq: r.seq() };
+    case TAGS.busy:
+      return { type: 'busy', requestId: r.u32(), seq: r.seq(), waitMs: r.u32() };
     default:
       throw new WireError('unknown-type', `unknown message type tag ${tag}`);
   }

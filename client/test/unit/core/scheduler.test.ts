@@ -110,8 +110,65 @@ describe('schedule', () => {
     });
     const actions = schedule(input({ segments: [slow], peers: [peer('a', [101])] }), config);
     expect(actions[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
-    // Its only holder failed: straight to the CDN rather than waiting for the deadline.
-    expect(actions[1]).toEqual({ type: 'cdn', seq: 101, reason: 'retry' });
+    // Its only holder failed, 1.75 s of slack left: wait for another holder a little.
+    expect(actions).toHaveLength(1);
+  });
+
+  it('fetches a segment whose holders all failed from the CDN once little slack is left', () => {
+    // Deadline 2 s, CDN needs 250 ms + 1000 ms margin: 750 ms of slack, under backupLeadMs.
+    const failed = seg(101, { start: 202, excludedPeers: new Set(['a']) });
+    const actions = schedule(input({ segments: [failed], peers: [peer('a', [101])] }), config);
+    expect(actions).toEqual([{ type: 'cdn', seq: 101, reason: 'retry' }]);
+    const early = seg(103, { excludedPeers: new Set(['a']) });
+    expect(schedule(input({ segments: [early], peers: [peer('a', [103])] }), config)).toEqual([]);
+  });
+
+  it('skips a peer that said it is busy until it expects to be free', () => {
+    const peers = [
+      peer('busy', [104], { throughput: 900, busyUntil: NOW + 500 }),
+      peer('free', [104], { throughput: 100 }),
+    ];
+    expect(schedule(input({ segments: [seg(104)], peers }), config)).toEqual([
+      { type: 'peer', seq: 104, peerId: 'free' },
+    ]);
+    const later = input({ now: NOW + 600, segments: [seg(104)], peers });
+    expect(schedule(later, config)).toEqual([{ type: 'peer', seq: 104, peerId: 'busy' }]);
+    // The only holder is busy: wait rather than go to the CDN early.
+    const alone = input({ segments: [seg(104)], peers: [peers[0]!] });
+    expect(schedule(alone, config)).toEqual([]);
+  });
+
+  it('gives a queued transfer peerFirstByteMs for its first byte, then peerStallMs between bytes', () => {
+    const queued = (waited: number): SegmentState =>
+      seg(105, {
+        status: 'peer',
+        transfer: { peerId: 'a', startedAt: NOW - waited, lastProgressAt: NOW - waited, received: 0 },
+      });
+    const peers = [peer('a', [105], { pending: 1 })];
+    expect(schedule(input({ segments: [queued(1500)], peers }), config)).toEqual([]);
+    expect(schedule(input({ segments: [queued(2100)], peers }), config)[0]).toEqual({
+      type: 'cancel',
+      seq: 105,
+      reason: 'stalled',
+    });
+  });
+
+  it('judges a transfer by its rate since the first byte, not the time it queued', () => {
+    // Queued 1.5 s, then 50 KB in 100 ms: 500 B/ms, done in 300 ms; deadline 3 s. Over the
+    // whole 1.6 s it would look like 31 B/ms, 4.8 s to go: too slow.
+    const t = seg(101, {
+      start: 203,
+      status: 'peer',
+      transfer: {
+        peerId: 'a',
+        startedAt: NOW - 1600,
+        firstAt: NOW - 100,
+        lastProgressAt: NOW,
+        received: 50_000,
+        total: 200_000,
+      },
+    });
+    expect(schedule(input({ segments: [t], peers: [peer('a', [101])] }), config)).toEqual([]);
   });
 
   it('keeps a healthy peer transfer', () => {

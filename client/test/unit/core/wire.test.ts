@@ -83,6 +83,12 @@ const messageArb = (maxChunk: number): fc.Arbitrary<WireMessage> =>
     dataArb(chunkArb(maxChunk)),
     fc.record({ type: fc.constant('cancel' as const), requestId: u32Arb }),
     fc.record({ type: fc.constant('absent' as const), requestId: u32Arb, seq: seqArb }),
+    fc.record({
+      type: fc.constant('busy' as const),
+      requestId: u32Arb,
+      seq: seqArb,
+      waitMs: u32Arb,
+    }),
   );
 
 function wireErrorType(fn: () => unknown): WireErrorType | 'none' {
@@ -267,7 +273,7 @@ describe('wire: malformed input', () => {
         version[0] = other === PROTOCOL_VERSION ? 0 : other;
         expect(wireErrorType(() => decode(version))).toBe('unknown-version');
         const tagged = Uint8Array.from(bytes);
-        tagged[1] = other < 1 || other > 6 ? other : other + 6;
+        tagged[1] = other < 1 || other > 7 ? other : other + 7;
         expect(wireErrorType(() => decode(tagged))).toBe('unknown-type');
       }),
       RUNS,
