@@ -12,6 +12,7 @@ import type { SegmentStoreConfig } from './segment-store.js';
 import { Swarm, type SwarmConfig, type SwarmSignaling } from './swarm.js';
 import { EngineIntegrity, isIntegritySignaling, type IntegrityConfig } from './engine-integrity.js';
 import type { IntegrityCounters } from './segment-verifier.js';
+import { UploadLimiter } from './upload-limiter.js';
 
 export type { LoadedSegment, SegmentInfo } from './rendition-session.js';
 
@@ -41,6 +42,13 @@ export interface EngineConfig {
    * player for the main thread during startup. 0 joins at once. @default 3000
    */
   joinAfterStartMaxMs: number;
+  /** Most bytes per second this viewer uploads to peers, over all connections; 0 = no cap. @default 0 */
+  uploadCap: number;
+  /**
+   * Never upload: take segments from peers but announce none and serve none (for metered or
+   * slow uplinks). @default false
+   */
+  downloadOnly: boolean;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -54,6 +62,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   tickMs: 200,
   renditionLingerMs: 10_000,
   joinAfterStartMaxMs: 3000,
+  uploadCap: 0,
+  downloadOnly: false,
 };
 
 export interface EngineOptions {
@@ -102,6 +112,7 @@ export class Engine extends Emitter<EngineEvents> {
   private readonly scheduler: SchedulerConfig;
   private readonly cdn: CdnLoader;
   private readonly integrity: EngineIntegrity;
+  private readonly upload: UploadLimiter;
   private readonly sessions = new Map<string, RenditionSession>();
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly counters: TrafficCounters = {
@@ -133,6 +144,7 @@ export class Engine extends Emitter<EngineEvents> {
     }
     this.scheduler = resolveSchedulerConfig(this.config.scheduler);
     this.now = options.now ?? (() => performance.now());
+    this.upload = new UploadLimiter({ capBytesPerSec: this.config.uploadCap }, { now: this.now });
     this.cdn = new CdnLoader(this.config.cdn, { now: this.now, ...options.platform });
     const sig = options.signaling;
     this.integrity = new EngineIntegrity(
@@ -245,6 +257,8 @@ export class Engine extends Emitter<EngineEvents> {
         onUpload: (bytes) => {
           this.counters.uploadBytes += bytes;
         },
+        upload: this.upload,
+        downloadOnly: this.config.downloadOnly,
       });
       swarm.on('joinFailed', (code, message) => {
         this.emit('p2pUnavailable', rendition, code, message);
@@ -271,6 +285,7 @@ export class Engine extends Emitter<EngineEvents> {
     this.sessions.clear();
     this.cdn.destroy();
     this.integrity.destroy();
+    this.upload.destroy();
     this.removeAllListeners();
   }
 }

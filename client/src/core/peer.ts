@@ -11,6 +11,7 @@ import { PeerError } from './peer-error.js';
 import { PeerRequests, type PeerRequestOptions, type RequestingConfig } from './peer-requests.js';
 import { PeerServer, type ServingConfig } from './peer-server.js';
 import type { AssemblyError } from './segment-assembler.js';
+import type { UploadLimiter } from './upload-limiter.js';
 import {
   MAX_DELTA_ITEMS,
   MAX_HAVE_SPAN,
@@ -32,6 +33,7 @@ export const DEFAULT_PEER_CONFIG: Readonly<PeerConfig> = Object.freeze({
   maxPendingRequests: 4,
   maxServingQueue: 8,
   highWaterMark: 256 * 1024,
+  maxServingWaitMs: 1000,
   connectTimeoutMs: 15_000,
   throughputHalfLifeMs: 2000,
 });
@@ -72,6 +74,8 @@ export interface PeerOptions {
   now?: () => number;
   /** The bytes of a segment this side holds, to serve to the remote; undefined if not held. */
   provide: (seq: number) => Uint8Array | undefined;
+  /** The viewer's upload slots and cap, shared by all its connections. @default none */
+  upload?: UploadLimiter;
 }
 
 /** Events of a {@link Peer}. */
@@ -142,6 +146,7 @@ export class Peer extends Emitter<PeerEvents> {
       send: (m) => this.send(m),
       bufferedAmount: () => this.sp.bufferSize,
       uploaded: (bytes, seq) => this.emit('uploaded', bytes, seq),
+      ...(options.upload && { upload: options.upload }),
     });
     this.sp.on('signal', (data) => {
       const filtered = filterSignal(this.filter, data);
@@ -177,6 +182,11 @@ export class Peer extends Emitter<PeerEvents> {
   /** Requests in flight to the remote. */
   get pendingRequests(): number {
     return this.requests.pending;
+  }
+
+  /** Until when (clock ms) the remote said its upload is saturated (`busy`); 0 if never. */
+  get busyUntil(): number {
+    return this.requests.busyUntil;
   }
 
   /** Segment bytes received from the remote (chunk payloads, cancelled transfers included). */
@@ -307,6 +317,9 @@ export class Peer extends Emitter<PeerEvents> {
         ) {
           this.emit('have', this.remote);
         }
+        return;
+      case 'busy':
+        this.requests.busy(message.requestId, message.seq, message.waitMs);
         return;
       case 'data':
         this.requests.data(message);

@@ -3,6 +3,7 @@ import type { IceConfig, RelayedSignal } from '../signaling/protocol.js';
 import type { JoinResult, RejoinOutcome } from '../signaling/signaling-client.js';
 import { Emitter } from './emitter.js';
 import { Peer, type PeerConfig, type PeerOptions } from './peer.js';
+import type { UploadLimiter } from './upload-limiter.js';
 
 const debug = createDebug('meshcast:swarm');
 
@@ -68,6 +69,13 @@ export interface SwarmOptions {
   haveMap: () => number[];
   /** Counted when bytes go to a neighbour. */
   onUpload?: (bytes: number) => void;
+  /** The viewer's upload slots and cap, shared by all its connections. @default none */
+  upload?: UploadLimiter;
+  /**
+   * Never serve: announce nothing (so no neighbour wastes a request on us) and answer any
+   * request `absent`; segments are still taken from neighbours. @default false
+   */
+  downloadOnly?: boolean;
 }
 
 /**
@@ -168,6 +176,7 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   /** Sends a buffer-map change to every open neighbour. */
   announce(added: number[], removed: number[]): void {
+    if (this.options.downloadOnly) return;
     for (const p of this.connectedPeers()) p.sendHaveDelta(added, removed);
   }
 
@@ -182,7 +191,8 @@ export class Swarm extends Emitter<SwarmEvents> {
       iceServers: this.ice.iceServers,
       candidateFilter: this.ice.candidateFilter,
       ...(this.options.wrtc && { wrtc: this.options.wrtc }),
-      provide: this.options.provide,
+      provide: this.options.downloadOnly ? () => undefined : this.options.provide,
+      ...(this.options.upload && { upload: this.options.upload }),
     });
     this.peers.set(remoteId, peer);
     if (initiator) this.initiated.add(remoteId);
@@ -194,7 +204,7 @@ export class Swarm extends Emitter<SwarmEvents> {
     peer.on('connect', () => {
       opened = true;
       debug('%s connected to %s', this.id, remoteId);
-      peer.sendHaveMap(this.options.haveMap());
+      peer.sendHaveMap(this.options.downloadOnly ? [] : this.options.haveMap());
       this.emit('peerConnected', peer);
     });
     peer.on('have', () => {
