@@ -11,7 +11,7 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 
 function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += HEX[b];
+  for (const b of bytes) out += HEX[b] ?? '';
   return out;
 }
 

@@ -23,7 +23,7 @@ export class MemoryHashStore implements HashStore {
 
   put(swarm: string, hash: SegmentHash): Promise<boolean> {
     let bySeq = this.swarms.get(swarm);
-    if (!bySeq) this.swarms.set(swarm, (bySeq = new Map()));
+    if (!bySeq) this.swarms.set(swarm, (bySeq = new Map<number, SegmentHash>()));
     if (bySeq.has(hash.seq)) return Promise.resolve(false);
     bySeq.set(hash.seq, { seq: hash.seq, size: hash.size, sha256: hash.sha256 });
     if (bySeq.size > this.config.maxPerSwarm) {

@@ -23,7 +23,7 @@ export class PeerReports {
    */
   report(swarm: string, reporter: string, peer: string): { reporters: number; excluded: boolean } {
     let bySwarm = this.reports.get(swarm);
-    if (!bySwarm) this.reports.set(swarm, (bySwarm = new Map()));
+    if (!bySwarm) this.reports.set(swarm, (bySwarm = new Map<string, Set<string>>()));
     let reporters = bySwarm.get(peer);
     if (!reporters) bySwarm.set(peer, (reporters = new Set()));
     reporters.add(reporter);

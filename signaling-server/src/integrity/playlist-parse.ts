@@ -45,12 +45,12 @@ const attr = (attrs: string, name: string): string | undefined =>
 
 /** The variants of a multivariant playlist; a media playlist is its own single variant. */
 export function parseVariants(text: string, baseUrl: string): Variant[] {
-  if (isMediaPlaylist(text))
-    return [{ rendition: renditionNames([{ height: 0, bitrate: 0 }])[0]!, url: baseUrl }];
+  // hls.js makes one level without resolution or bitrate of a lone media playlist.
+  if (isMediaPlaylist(text)) return [{ rendition: 'level0-0k', url: baseUrl }];
   const found: { height: number; bitrate: number; url: string }[] = [];
   const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
     if (!line.startsWith('#EXT-X-STREAM-INF:')) continue;
     const attrs = line.slice('#EXT-X-STREAM-INF:'.length);
     const uri = lines.slice(i + 1).find((l) => l.trim() !== '' && !l.startsWith('#'));
@@ -65,7 +65,7 @@ export function parseVariants(text: string, baseUrl: string): Variant[] {
   }
   found.sort((a, b) => a.bitrate - b.bitrate);
   const names = renditionNames(found);
-  return found.map((v, i) => ({ rendition: names[i]!, url: v.url }));
+  return found.map((v, i) => ({ rendition: names[i] ?? `level${i}`, url: v.url }));
 }
 
 /** The segments of a media playlist, numbered from EXT-X-MEDIA-SEQUENCE. */

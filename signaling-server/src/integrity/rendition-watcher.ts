@@ -66,7 +66,7 @@ export class RenditionWatcher {
     const text = await this.get(this.o.playlistUrl).then((r) => r.text());
     this.counters.playlistFetches++;
     for (const segment of parseMediaSegments(text, this.o.playlistUrl)) {
-      if (this.abort.signal.aborted) return;
+      if (this.isStopped()) return;
       if (this.seen.has(segment.seq)) continue;
       let bytes: Uint8Array;
       try {
@@ -81,9 +81,14 @@ export class RenditionWatcher {
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       this.counters.hashMs += this.o.now() - t0;
       this.remember(segment.seq);
-      if (this.abort.signal.aborted) return;
+      if (this.isStopped()) return;
       await this.o.onHash({ seq: segment.seq, size: bytes.length, sha256 });
     }
+  }
+
+  /** A method, not a field read: it changes across awaits. */
+  private isStopped(): boolean {
+    return this.abort.signal.aborted;
   }
 
   private async get(url: string): Promise<Response> {
