@@ -3,6 +3,7 @@ import type { SessionTrace, TimingEvent, TimingProbe } from './instrument.js';
 import type { CdnCounters } from './sim-cdn.js';
 import type { WireCounters } from './sim-peer.js';
 import type { SimConfig } from './simulation.js';
+import { regionRows, type RegionFigures } from './regions.js';
 import type { PlaybackRecord, Viewer } from './viewer.js';
 
 /** Cumulative counters at one instant; the figures are differences over the window. */
@@ -88,6 +89,8 @@ export interface SimResult {
   wallS: number;
   events: number;
   config: SimConfig;
+  /** P2P bytes within and across regions (`--regions`, bench/sim/regions.ts). */
+  regions?: RegionFigures | undefined;
 }
 
 export function percentile(values: readonly number[], p: number): number {
@@ -255,6 +258,7 @@ export function formatTable(results: readonly SimResult[]): string {
         },
       ],
     ),
+    ...regionRows(results),
     ['events', (r) => `${(r.events / 1e6).toFixed(1)} M`],
     ['wall time', (r) => `${r.wallS.toFixed(0)} s`],
   ];

@@ -5,6 +5,7 @@
  *   node --import tsx bench/sim/run.ts [--viewers 10000] [--minutes 5] [--churn 0.1]
  *     [--upload 1.2] [--seed 1] [--warmup 60] [--tick 250] [--short]
  *     [--set scheduler.seeders=2 --set liveSyncSegments=4 ...] [--out file.json]
+ *     [--regions 3]   (viewers in 3 regions: random vs locality-aware neighbours, side by side)
  *
  * The simulator is bundled with esbuild first (tsx keeps function names, which makes the
  * scheduler's closures 3-4x slower) and runs in worker threads, so `--short` runs its 1k and
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { formatTable, type SimResult } from './metrics.js';
+import { regionPair } from './regions.js';
 import { DEFAULT_SIM_CONFIG, type SimConfig } from './simulation.js';
 
 const { values } = parseArgs({
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     set: { type: 'string', multiple: true },
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    regions: { type: 'string' },
   },
 });
 
@@ -74,12 +77,15 @@ function configFor(viewers: number, minutes: number, warmupS: number): SimConfig
 // --short: 1k viewers for 2 min and 3k for 1 min (after 40 s of warm-up), side by side.
 const viewers = num('viewers', values.viewers);
 const minutes = num('minutes', values.minutes);
-const configs: SimConfig[] = values.short
+const single: SimConfig[] = values.short
   ? [
       configFor(viewers ?? 1000, minutes ?? 2, 40),
       ...(viewers === undefined ? [configFor(3000, minutes ?? 1, 40)] : []),
     ]
   : [configFor(viewers ?? 10_000, minutes ?? 5, DEFAULT_SIM_CONFIG.warmupS)];
+// --regions K: each case twice side by side, random neighbours vs locality-aware ones.
+const regions = num('regions', values.regions);
+const configs = regions === undefined ? single : single.flatMap((c) => regionPair(c, regions));
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
