@@ -24,9 +24,9 @@ const seqArb = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, MAX_SAFE) },
 );
 const requestIdArb = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 1, max: 16 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 16 }) },
   { weight: 1, arbitrary: fc.constantFrom(0, 0xffffffff) },
-  { weight: 1, arbitrary: fc.nat(0xffffffff) },
+  { weight: 3, arbitrary: fc.nat(0xffffffff) },
 );
 
 const haveMapArb: fc.Arbitrary<WireMessage> = fc
