@@ -4,7 +4,6 @@ import type { TrafficCounters } from '../../client/src/core/rendition-session.js
 import { resolveSchedulerConfig, type SchedulerConfig } from '../../client/src/core/scheduler.js';
 import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../client/src/core/swarm.js';
 import { DEFAULT_UPLOAD_CONFIG } from '../../client/src/core/upload-limiter.js';
-import { SwarmRegistry } from '../../signaling-server/src/signaling/swarm-registry.js';
 import { EventQueue } from './event-queue.js';
 import { FlowNetwork } from './flow-network.js';
 import { TimingProbe, createSessionTrace, traceSessions } from './instrument.js';

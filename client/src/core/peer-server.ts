@@ -130,7 +130,6 @@ export class PeerServer {
     try {
       for (const message of messages) {
         await this.drained();
-        if (job.cancelled) return;
         await upload?.take(message.chunk.length);
         if (job.cancelled) return;
         this.link.send(message);

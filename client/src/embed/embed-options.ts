@@ -23,6 +23,16 @@ export interface EmbedOptions {
   controls: boolean;
   /** Period of the `stats` event, ms. @default 1000 */
   statsIntervalMs: number;
+  /**
+   * Most bytes per second this viewer uploads to other viewers (attribute `upload-cap`);
+   * 0 = no cap. @default 0
+   */
+  uploadCap: number;
+  /**
+   * Take segments from other viewers but never upload (attribute `download-only`): for
+   * metered or slow uplinks. @default false
+   */
+  downloadOnly: boolean;
 }
 
 export const DEFAULT_EMBED_OPTIONS: Omit<EmbedOptions, 'channel'> = {
@@ -34,6 +44,8 @@ export const DEFAULT_EMBED_OPTIONS: Omit<EmbedOptions, 'channel'> = {
   stats: false,
   controls: true,
   statsIntervalMs: 1000,
+  uploadCap: 0,
+  downloadOnly: false,
 };
 
 /** The options that are attributes (and reflected properties) of `<meshcast-player>`. */
@@ -46,6 +58,8 @@ export const EMBED_ATTRIBUTES = [
   'poster',
   'stats',
   'controls',
+  'upload-cap',
+  'download-only',
 ] as const;
 export type EmbedAttribute = (typeof EMBED_ATTRIBUTES)[number];
 
@@ -56,7 +70,16 @@ export const BOOLEAN_ATTRIBUTES: ReadonlySet<EmbedAttribute> = new Set([
   'p2p',
   'stats',
   'controls',
+  'download-only',
 ]);
+
+/** Attributes that are numbers. */
+const NUMBER_ATTRIBUTES: ReadonlySet<EmbedAttribute> = new Set(['upload-cap']);
+
+/** The option (and element property) an attribute sets: `upload-cap` -> `uploadCap`. */
+export function optionKey(attribute: EmbedAttribute): keyof EmbedOptions {
+  return attribute.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof EmbedOptions;
+}
 
 /** Options given by the caller: `channel` is required, the rest default. */
 export type EmbedOptionsInit = Partial<EmbedOptions> & { channel: string };
@@ -102,6 +125,11 @@ export function mergeEmbedOptions(init: EmbedOptionsInit): EmbedOptions {
   if (!Number.isFinite(o.statsIntervalMs) || o.statsIntervalMs < 100) {
     throw new EmbedOptionsError('statsIntervalMs must be a number >= 100');
   }
+  if (typeof o.uploadCap !== 'number' || !Number.isFinite(o.uploadCap) || o.uploadCap < 0) {
+    throw new EmbedOptionsError(
+      `upload-cap "${String(o.uploadCap)}" must be a number of bytes per second >= 0`,
+    );
+  }
   return o;
 }
 
@@ -117,6 +145,15 @@ export function parseBooleanAttribute(value: string | null): boolean | undefined
 }
 
 /**
+ * A number attribute's value: a plain decimal number (`"250000"`, `"1e6"`); anything else is
+ * NaN, which {@link mergeEmbedOptions} rejects.
+ */
+export function parseNumberAttribute(value: string): number {
+  const t = value.trim();
+  return /^[0-9]+(\.[0-9]+)?(e[0-9]+)?$/i.test(t) ? Number(t) : NaN;
+}
+
+/**
  * Reads the options from attributes: `name(attr)` maps an option to its attribute name
  * (`channel` for the element, `data-meshcast-channel` for a plain element).
  */
@@ -129,10 +166,12 @@ export function optionsFromAttributes(
     const raw = getAttribute(name(attribute));
     const value = BOOLEAN_ATTRIBUTES.has(attribute)
       ? parseBooleanAttribute(raw)
-      : raw === null || raw === ''
+      : raw === null || raw.trim() === ''
         ? undefined
-        : raw;
-    if (value !== undefined) Object.assign(out, { [attribute]: value });
+        : NUMBER_ATTRIBUTES.has(attribute)
+          ? parseNumberAttribute(raw)
+          : raw;
+    if (value !== undefined) Object.assign(out, { [optionKey(attribute)]: value });
   }
   return out;
 }

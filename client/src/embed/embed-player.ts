@@ -145,6 +145,7 @@ export class EmbedPlayer extends Emitter<EmbedPlayerEvents> {
       serverUrl: server,
       autoplay: this.options.autoplay,
       muted: this.options.muted,
+      engine: { uploadCap: this.options.uploadCap, downloadOnly: this.options.downloadOnly },
     });
     this.inner = player;
     player.on('playing', (ms) => {

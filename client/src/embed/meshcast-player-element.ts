@@ -6,8 +6,10 @@ import {
   DEFAULT_EMBED_OPTIONS,
   EMBED_ATTRIBUTES,
   mergeEmbedOptions,
+  optionKey,
   optionsFromAttributes,
   parseBooleanAttribute,
+  parseNumberAttribute,
   type EmbedAttribute,
   type EmbedOptionsInit,
 } from './embed-options.js';
@@ -38,6 +40,10 @@ export interface MeshcastPlayerElement extends HTMLElement {
   /** Whether the statistics overlay shows. */
   stats: boolean;
   controls: boolean;
+  /** Upload cap, bytes/s (attribute `upload-cap`); 0 = none. */
+  uploadCap: number;
+  /** Never upload (attribute `download-only`). */
+  downloadOnly: boolean;
   /** The player, while mounted. */
   readonly player: EmbedPlayer | undefined;
   /** A statistics snapshot, once playing. */
@@ -135,21 +141,25 @@ export function defineMeshcastElement(
 
   for (const attr of EMBED_ATTRIBUTES) {
     const isBoolean = BOOLEAN_ATTRIBUTES.has(attr);
-    const fallback = (DEFAULT_EMBED_OPTIONS as Record<string, unknown>)[attr];
-    Object.defineProperty(Element.prototype, attr, {
+    const fallback = (DEFAULT_EMBED_OPTIONS as Record<string, unknown>)[optionKey(attr)];
+    Object.defineProperty(Element.prototype, optionKey(attr), {
       configurable: true,
       enumerable: true,
-      get(this: HTMLElement): string | boolean {
+      get(this: HTMLElement): string | boolean | number {
         const raw = this.getAttribute(attr);
-        return isBoolean ? (parseBooleanAttribute(raw) ?? fallback === true) : (raw ?? '');
+        if (isBoolean) return parseBooleanAttribute(raw) ?? fallback === true;
+        if (typeof fallback === 'number') {
+          return raw === null || raw.trim() === '' ? fallback : parseNumberAttribute(raw);
+        }
+        return raw ?? '';
       },
       set(this: HTMLElement, value: unknown): void {
         if (isBoolean) {
           const b = Boolean(value);
           if (b === fallback) this.removeAttribute(attr);
           else this.setAttribute(attr, b ? '' : 'false');
-        } else if (typeof value === 'string' && value !== '') {
-          this.setAttribute(attr, value);
+        } else if ((typeof value === 'string' && value !== '') || typeof value === 'number') {
+          this.setAttribute(attr, String(value));
         } else {
           this.removeAttribute(attr);
         }

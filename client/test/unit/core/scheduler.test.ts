@@ -142,7 +142,12 @@ describe('schedule', () => {
     const queued = (waited: number): SegmentState =>
       seg(105, {
         status: 'peer',
-        transfer: { peerId: 'a', startedAt: NOW - waited, lastProgressAt: NOW - waited, received: 0 },
+        transfer: {
+          peerId: 'a',
+          startedAt: NOW - waited,
+          lastProgressAt: NOW - waited,
+          received: 0,
+        },
       });
     const peers = [peer('a', [105], { pending: 1 })];
     expect(schedule(input({ segments: [queued(1500)], peers }), config)).toEqual([]);

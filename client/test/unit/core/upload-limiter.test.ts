@@ -60,9 +60,9 @@ describe('UploadLimiter', () => {
     const upload = new UploadLimiter({ capBytesPerSec: cap }, platform);
     let sent = 0;
     const perSecond: number[] = [];
-    let stop = false;
+    const state = { stop: false };
     const sender = (async () => {
-      while (!stop) {
+      while (!state.stop) {
         await upload.take(16_000);
         sent += 16_000;
       }
@@ -72,7 +72,7 @@ describe('UploadLimiter', () => {
       await platform.advance(1000);
       perSecond.push(sent - before);
     }
-    stop = true;
+    state.stop = true;
     upload.destroy();
     await sender;
     // Past the first second (one burst), every second stays at or under the cap + one chunk.

@@ -4,8 +4,10 @@ import {
   EmbedOptionsError,
   dataAttributeName,
   mergeEmbedOptions,
+  optionKey,
   optionsFromAttributes,
   parseBooleanAttribute,
+  parseNumberAttribute,
 } from '../../../src/embed/embed-options.js';
 
 const attrs =
@@ -84,5 +86,46 @@ describe('embed options', () => {
     bad({ channel: 'demo', server: 'nope' }, /not a URL/);
     bad({ channel: 'demo', server: 'ftp://h.example' }, /http\(s\)/);
     bad({ channel: 'demo', statsIntervalMs: 10 }, /statsIntervalMs/);
+    bad({ channel: 'demo', uploadCap: -1 }, /upload-cap/);
+    bad({ channel: 'demo', uploadCap: NaN }, /upload-cap/);
+  });
+
+  it('reads upload-cap and download-only, as attributes and data attributes', () => {
+    expect(
+      optionsFromAttributes(
+        attrs({ channel: 'demo', 'upload-cap': '250000', 'download-only': '' }),
+      ),
+    ).toEqual({ channel: 'demo', uploadCap: 250_000, downloadOnly: true });
+    expect(
+      optionsFromAttributes(
+        attrs({
+          'data-meshcast-channel': 'demo',
+          'data-meshcast-upload-cap': ' 1e6 ',
+          'data-meshcast-download-only': 'false',
+        }),
+        dataAttributeName,
+      ),
+    ).toEqual({ channel: 'demo', uploadCap: 1_000_000, downloadOnly: false });
+    // Absent or empty: the defaults (no cap, uploads on).
+    const o = mergeEmbedOptions({
+      ...optionsFromAttributes(attrs({ channel: 'demo', 'upload-cap': '' })),
+      channel: 'demo',
+    });
+    expect(o.uploadCap).toBe(0);
+    expect(o.downloadOnly).toBe(false);
+    // Not a number: rejected when merged, naming the attribute.
+    for (const v of ['100k', '-5', 'abc', '1,000']) {
+      const init = optionsFromAttributes(attrs({ 'upload-cap': v }));
+      expect(Number.isNaN(init.uploadCap)).toBe(true);
+      expect(() => mergeEmbedOptions({ ...init, channel: 'demo' })).toThrow(/upload-cap/);
+    }
+    expect(parseNumberAttribute('2.5')).toBe(2.5);
+    expect(optionKey('download-only')).toBe('downloadOnly');
+    expect(optionKey('p2p')).toBe('p2p');
+  });
+
+  it('takes upload options as Meshcast.mount options', () => {
+    const o = mergeEmbedOptions({ channel: 'demo', uploadCap: 64_000, downloadOnly: true });
+    expect(o).toMatchObject({ uploadCap: 64_000, downloadOnly: true });
   });
 });
