@@ -99,6 +99,7 @@ export async function startServer({
           pollMs: config.integrityPollMs,
           excludeAfterReports: config.integrityExcludeReports,
         },
+        ...(cluster && { store: cluster.hashStore }),
       })
     : undefined;
   const signaling = attachSignaling(http, {

@@ -5,12 +5,13 @@ import type { ServerConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { QoeAggregator } from '../qoe/qoe-aggregator.js';
 import { ClusterQoe } from './cluster-qoe.js';
+import { RedisHashStore } from './redis-hash-store.js';
 import { RedisSwarmDirectory } from './redis-swarm-directory.js';
 
 /**
  * What a server needs to work beside others on one Redis: the socket.io adapter (so
- * `io.to(peerId)` reaches a socket on any server), the shared swarm directory and the
- * channel-wide QoE view.
+ * `io.to(peerId)` reaches a socket on any server), the shared swarm directory, the
+ * channel-wide QoE view and the shared segment hashes.
  */
 export interface Cluster {
   /** This server's id among the servers. */
@@ -18,6 +19,8 @@ export interface Cluster {
   readonly adapter: NonNullable<ServerOptions['adapter']>;
   readonly swarms: RedisSwarmDirectory;
   readonly qoe: ClusterQoe;
+  /** Segment hashes shared by the servers (integrity). */
+  readonly hashStore: RedisHashStore;
   /** Stops heartbeats and publishing, drops this server's members, closes connections. */
   destroy(): Promise<void>;
 }
@@ -81,6 +84,7 @@ export async function openCluster(
     adapter: createAdapter(client, adapterFeed, { key: 'meshcast:socket.io' }),
     swarms,
     qoe,
+    hashStore: new RedisHashStore(client),
     destroy: () => {
       destroying ??= (async () => {
         qoe.destroy();

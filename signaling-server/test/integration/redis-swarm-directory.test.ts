@@ -139,7 +139,7 @@ describe('RedisSwarmDirectory: swarms shared by servers on one Redis', () => {
     // Cut every feed; what `b` says before `a` is back (200 ms later) is missed, then the
     // reload brings it.
     const raw = new Redis(redis.url);
-    await raw.client('KILL', 'TYPE', 'pubsub');
+    await raw.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     b.add('demo/360p', 'while-away');
     await b.flush();
     raw.disconnect();
