@@ -76,8 +76,9 @@ export interface CdnLoadOptions {
   /** Called as body bytes arrive; `totalBytes` comes from Content-Length when present. */
   onProgress?: (loadedBytes: number, totalBytes: number | undefined) => void;
   /**
-   * Asked before each retry of a retryable failure (5xx, network error, timeout); false fails
-   * the load at once with that error, e.g. because a peer holds the segment. @default always
+   * Asked after each retryable failure (5xx, network error, timeout), once before and once
+   * after the backoff wait; false fails the load at once with that error, e.g. because a peer
+   * holds (or, during the wait, announced) the segment. @default always
    */
   shouldRetry?: (error: CdnError, attempt: number) => boolean;
 }
@@ -160,6 +161,10 @@ export class CdnLoader {
         }
         const base = this.config.retryDelayMs * 2 ** (attempt - 1);
         await this.sleep(base * (0.5 + this.platform.random()), options.signal);
+        if (!this.retryWanted(options, error, attempt)) {
+          this.counters.failures++;
+          throw error;
+        }
         this.counters.retries++;
       }
     }

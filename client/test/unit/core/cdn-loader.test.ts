@@ -140,12 +140,21 @@ describe('CdnLoader', () => {
       }),
     );
     expect(err).toMatchObject({ type: 'http', status: 503 });
+    // Asked before and after each backoff wait.
     expect(asked).toEqual([
+      ['http', 1, 503],
       ['http', 1, 503],
       ['http', 2, 503],
     ]);
     expect(hits.get('/status/b')).toBe(2);
     expect(cdn.stats()).toMatchObject({ requests: 2, retries: 1, failures: 1 });
+    // A "no" that comes during the wait (a peer announced the segment) stops the retry too.
+    const answers = [true, false];
+    const waited = await rejection(
+      cdn.load(`${base}/status/d?code=503&fail=5`, { shouldRetry: () => answers.shift() ?? true }),
+    );
+    expect(waited.status).toBe(503);
+    expect(hits.get('/status/d')).toBe(1);
     // A callback that throws does not break the load: it counts as "retry".
     const ok = await cdn.load(`${base}/status/c?code=503&fail=1&size=10`, {
       shouldRetry: () => {
