@@ -1,0 +1,219 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test/support/chromium.js';
+import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import {
+  openViewer,
+  sleep,
+  waitForPlayback,
+  type Viewer,
+  type ViewerStats,
+} from '../../../test/support/viewers.js';
+import type { MeshcastServer } from '../../../signaling-server/src/server.js';
+import type { PlayerStats } from '../../../client/src/index.js';
+
+type Stats = ViewerStats &
+  Pick<PlayerStats, 'peerId' | 'verifiedSegments' | 'corruptSegments' | 'bannedPeers'>;
+
+/**
+ * One viewer lies: its page's RTCDataChannel.prototype.send flips payload bytes of every
+ * wire `data` frame it sends (no product backdoor: the test patches the browser). Honest
+ * viewers hash what hls.js receives (FRAG_LOADED) and compare with the hashes the server
+ * published.
+ */
+const HONEST = 5;
+const WARMUP_MS = 8_000;
+const MEASURE_MS = 60_000;
+
+/** Wire: version 1, tag 4 = data; the chunk starts after a 26-byte header (client/src/core/wire.ts). */
+const corruptDataFrames = (): void => {
+  const w = window as unknown as { __liedFrames: number };
+  w.__liedFrames = 0;
+  const proto = RTCDataChannel.prototype as unknown as {
+    send: (this: RTCDataChannel, data: unknown) => void;
+  };
+  const send = proto.send;
+  proto.send = function (this: RTCDataChannel, data: unknown): void {
+    const view =
+      data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : undefined;
+    if (view && view.length > 26 && view[0] === 1 && view[1] === 4) {
+      const copy = view.slice();
+      for (let i = 26; i < copy.length; i += 101) copy[i] = (copy[i] ?? 0) ^ 0xff;
+      w.__liedFrames++;
+      send.call(this, copy);
+      return;
+    }
+    send.call(this, data);
+  };
+};
+
+interface Received {
+  sn: number;
+  sha: string;
+}
+
+/**
+ * Records the SHA-256 of every media fragment hls.js loaded (its FRAG_LOADED payload), from
+ * the moment the watch page publishes its player. Reads the player's hls.js instance (a
+ * private field): the test looks at exactly what hls.js got.
+ */
+const recordFragments = (): void => {
+  interface HlsLike {
+    on(
+      event: string,
+      listener: (
+        e: string,
+        data: { frag: { sn: unknown; type: string }; payload: ArrayBuffer },
+      ) => void,
+    ): void;
+  }
+  const w = window as unknown as { __received: Received[]; __detached: number };
+  w.__received = [];
+  w.__detached = 0;
+  let player: unknown;
+  Object.defineProperty(window, 'meshcastPlayer', {
+    configurable: true,
+    get: () => player,
+    set: (p: { hls?: HlsLike }) => {
+      player = p;
+      p.hls?.on('hlsFragLoaded', (_e, { frag, payload }) => {
+        if (frag.type !== 'main' || typeof frag.sn !== 'number') return;
+        // A buffer transferred to a transmuxer worker is detached: count it, it cannot be hashed.
+        if (payload.byteLength === 0) {
+          w.__detached++;
+          return;
+        }
+        const sn = frag.sn;
+        void crypto.subtle.digest('SHA-256', payload.slice(0)).then((d) => {
+          const sha = [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+          w.__received.push({ sn, sha });
+        });
+      });
+    },
+  });
+};
+
+let server: MeshcastServer;
+let browser: Browser;
+/** seq -> every hash the server published for it (any rendition). */
+const published = new Map<number, Set<string>>();
+
+beforeAll(async () => {
+  requireBuiltPages();
+  server = await startTestServer({ iceCandidateFilter: 'loopback' });
+  server.integrity?.onPublish((_swarm, h) => {
+    let set = published.get(h.seq);
+    if (!set) published.set(h.seq, (set = new Set()));
+    set.add(h.sha256);
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+describe('a lying peer among honest viewers (real Chromium)', () => {
+  it('never reaches an honest player: banned, reported, excluded, and nobody stalls', async () => {
+    const url = `${server.url}/watch/demo`;
+    const init =
+      (fn: () => void) =>
+      async (context: BrowserContext): Promise<void> => {
+        await context.addInitScript(fn);
+      };
+    const liar = await openViewer(browser, url, init(corruptDataFrames));
+    const honest: Viewer[] = [];
+    for (let i = 0; i < HONEST; i++) {
+      await sleep(1000);
+      honest.push(await openViewer(browser, url, init(recordFragments)));
+    }
+    await waitForPlayback([liar, ...honest]);
+    await sleep(WARMUP_MS);
+    const stats = (v: Viewer): Promise<Stats> => v.stats() as Promise<Stats>;
+    const before = await Promise.all(honest.map(stats));
+    await sleep(MEASURE_MS);
+    const after = await Promise.all(honest.map(stats));
+    const liarStats = await stats(liar);
+    const liedFrames = await liar.page.evaluate(
+      () => (window as unknown as { __liedFrames: number }).__liedFrames,
+    );
+    const received = await Promise.all(
+      honest.map((v) =>
+        v.page.evaluate(() => (window as unknown as { __received: Received[] }).__received),
+      ),
+    );
+
+    // What hls.js got, checked against the server's hashes.
+    const checks = received.map((list) => {
+      let ok = 0;
+      let corrupt = 0;
+      let unknown = 0;
+      for (const r of list) {
+        const known = published.get(r.sn);
+        if (!known) unknown++;
+        else if (known.has(r.sha)) ok++;
+        else corrupt++;
+      }
+      return { ok, corrupt, unknown };
+    });
+    const liarId = liarStats.peerId;
+    const swarms = ['demo/360p', 'demo/240p'];
+    const reports = server.integrity!.reports;
+    const reporters = new Set(
+      swarms.flatMap((s) => (liarId ? reports.reportersOf(s, liarId) : [])),
+    );
+    const excluded = swarms.some((s) => liarId !== undefined && reports.isExcluded(s, liarId));
+    const cost = server.integrity!.counters();
+    const origin = server.origin.stats();
+    const figures = after.map((a, i) => ({
+      rendition: a.rendition,
+      peerId: a.peerId,
+      stalls: a.stalls,
+      stallMs: a.stallMs,
+      p2pMB: +(a.p2pBytes / 1e6).toFixed(2),
+      cdnMB: +(a.cdnBytes / 1e6).toFixed(2),
+      verified: a.verifiedSegments,
+      corruptDropped: a.corruptSegments,
+      banned: a.bannedPeers,
+      hlsjs: checks[i],
+      played: +(a.currentTime - before[i]!.currentTime).toFixed(1),
+    }));
+    console.log('lying-peer honest viewers', JSON.stringify(figures));
+    console.log(
+      `lying-peer: liar ${liarId} lied in ${liedFrames} data frames; reporters ${reporters.size}, ` +
+        `excluded ${excluded}; server fetched ${cost.segmentFetches} segments ` +
+        `(${(cost.segmentBytes / 1e6).toFixed(2)} MB, hash ${cost.hashMs.toFixed(1)} ms total) ` +
+        `vs origin ${origin.segmentRequests} segment requests`,
+    );
+
+    expect(liarId).toBeDefined();
+    expect(liedFrames, 'the liar served corrupt bytes').toBeGreaterThan(0);
+    for (const [i, c] of checks.entries()) {
+      expect(c.corrupt, `viewer ${i}: corrupt fragments reached hls.js`).toBe(0);
+      expect(c.ok, `viewer ${i}: verified fragments`).toBeGreaterThan(20);
+    }
+    // Every honest viewer that the liar served caught it, banned it and reported it.
+    const caught = after.filter((a) => a.corruptSegments > 0);
+    expect(caught.length, 'honest viewers served by the liar').toBeGreaterThanOrEqual(2);
+    for (const a of caught) {
+      expect(a.bannedPeers).toBe(1);
+      expect(reporters.has(a.peerId ?? '')).toBe(true);
+    }
+    expect(excluded, 'the server excludes the liar').toBe(true);
+    for (const [i, a] of after.entries()) {
+      const b = before[i]!;
+      // Over the whole session (after the first frame), the liar's time included.
+      expect(a.stalls, `viewer ${i} stalls`).toBe(0);
+      expect(a.currentTime - b.currentTime, `viewer ${i} played`).toBeGreaterThan(
+        (MEASURE_MS / 1000) * 0.95,
+      );
+      expect(honest[i]!.errors).toEqual([]);
+    }
+    await Promise.all([liar, ...honest].map((v) => v.close()));
+  });
+});
