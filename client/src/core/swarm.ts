@@ -91,7 +91,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   private readonly config: SwarmConfig;
   private readonly peers = new Map<string, Peer>();
   private readonly failed = new Set<string>();
-  /** Peers banned for this session (sent corrupt segments): never connected again. */
+  /** Peers banned for this session (corrupt segments, malformed or flooding messages). */
   private readonly banned = new Set<string>();
   /** Remote ids we made the offer to (for glare resolution). */
   private readonly initiated = new Set<string>();
@@ -216,8 +216,10 @@ export class Swarm extends Emitter<SwarmEvents> {
     peer.on('error', (err) => {
       debug('%s peer %s error: %s', this.id, remoteId, err.message);
     });
-    peer.on('protocolError', () => {
-      this.failed.add(remoteId);
+    peer.on('protocolError', (err) => {
+      // Malformed or flooding: not asked again, and its offers are refused, while its id lives.
+      debug('%s peer %s protocol error: %s', this.id, remoteId, err.message);
+      this.banned.add(remoteId);
     });
     peer.on('close', () => {
       if (this.peers.get(remoteId) === peer) {
