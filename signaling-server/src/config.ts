@@ -203,10 +203,20 @@ const envSchema = z.object({
   TURN_URLS: z
     .string()
     .transform((text) => text.split(',').map((u) => u.trim()))
-    .pipe(z.array(z.string().regex(/^turns?:[^\s,]+$/, 'turn: or turns: URLs')).min(1).max(8))
+    .pipe(
+      z
+        .array(z.string().regex(/^turns?:[^\s,]+$/, 'turn: or turns: URLs'))
+        .min(1)
+        .max(8),
+    )
     .optional(),
   TURN_SECRET: z.string().min(16, 'at least 16 characters').max(256).optional(),
-  TURN_TTL: z.coerce.number().int().min(60).max(7 * 86_400).optional(),
+  TURN_TTL: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .optional(),
   TRUST_PROXY: z.stringbool().optional(),
   LOCALITY_HEADER: z
     .string()
