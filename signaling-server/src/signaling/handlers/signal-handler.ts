@@ -1,3 +1,4 @@
+import { backlogged } from '../outgoing-backlog.js';
 import { signalSchema } from '../schemas.js';
 import { SignalingRequestError } from '../signaling-request-error.js';
 import type { EventHandler } from './handler.js';
@@ -28,6 +29,9 @@ export const signalHandler: EventHandler<typeof signalSchema, undefined> = {
     const message = { swarm, from, data };
     // A local socket is written directly; one on another instance goes through the adapter.
     const local = ctx.io.sockets.sockets.get(to);
+    if (local && backlogged(local)) {
+      throw new SignalingRequestError('rate-limited', `'${to}' is not reading; try later`);
+    }
     if (local) local.emit('signal', message);
     else ctx.io.to(to).emit('signal', message);
     return undefined;
