@@ -114,7 +114,9 @@ async function misbehavingRemote(
     const chunks = chunkSegment(m.requestId, m.seq, segment(m.seq), 1000);
     if (behaviour === 'leave-mid-transfer') {
       for (const c of chunks.slice(0, 20)) raw.send(encode(c));
-      setTimeout(() => raw.destroy(), 50);
+      setTimeout(() => {
+        raw.destroy();
+      }, 50);
     } else if (behaviour === 'slow') {
       // 1 kB every 300 ms: ~3 kB/s for a 200 kB segment.
       let i = 0;
