@@ -10,7 +10,10 @@
 export interface UploadConfig {
   /** Most upload bytes per second over all connections; 0 = no cap. @default 0 */
   capBytesPerSec: number;
-  /** Segments sent at once over all connections; the others wait in order. @default 2 */
+  /**
+   * Segments sent at once over all connections; the others wait in order. One at a time gives
+   * the first requester a whole copy soonest, so it can pass it on. @default 1
+   */
   slots: number;
   /** Upload rate assumed before one is measured, bytes/ms (125 = 1 Mbit/s). @default 125 */
   initialRate: number;
@@ -18,7 +21,7 @@ export interface UploadConfig {
 
 export const DEFAULT_UPLOAD_CONFIG: Readonly<UploadConfig> = Object.freeze({
   capBytesPerSec: 0,
-  slots: 2,
+  slots: 1,
   initialRate: 125,
 });
 

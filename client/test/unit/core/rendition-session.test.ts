@@ -135,7 +135,7 @@ describe('RenditionSession', () => {
     const pending = t.session.load(info(105, 3));
     await t.settle();
     expect(peer.requests).toHaveLength(1);
-    t.advance(DEFAULT_SCHEDULER_CONFIG.peerStallMs + 1);
+    t.advance(DEFAULT_SCHEDULER_CONFIG.peerFirstByteMs + 1); // not one byte came
     t.session.kick();
     const loaded = await pending;
     expect(peer.requests[0]?.signal?.aborted).toBe(true);

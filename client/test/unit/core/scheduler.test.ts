@@ -190,23 +190,24 @@ describe('schedule', () => {
     expect(schedule(input({ segments: [ok], peers: [peer('a', [104])] }), config)).toEqual([]);
   });
 
-  it('lets the lowest-hash viewer seed a new live-edge segment and the next one back it up', () => {
+  it('lets the lowest-hash viewers seed a new live-edge segment and the next one back them up', () => {
     const ids = ['a', 'b', 'c', 'd'];
     const peers = ids.map((id) => peer(id, []));
-    const s0 = seqWithRank(0, ids);
+    // Ranks 0 .. seeders-1 seed at once; the next one backs them up.
+    const s0 = seqWithRank(config.seeders - 1, ids);
     expect(schedule(input({ segments: [seg(s0, { start: 400 })], peers }), config)).toEqual([
       { type: 'cdn', seq: s0, reason: 'seeder' },
     ]);
     // CDN needs 250 ms here; the deadline line is at deadline - 250 - cdnMarginMs.
     const line = 250 + config.cdnMarginMs;
-    const s1 = seqWithRank(1, ids);
+    const s1 = seqWithRank(config.seeders, ids);
     const early = seg(s1, { start: 200 + (line + config.backupLeadMs + 500) / 1000 });
     expect(schedule(input({ segments: [early], peers }), config)).toEqual([]);
     const due = seg(s1, { start: 200 + (line + config.backupLeadMs - 100) / 1000 });
     expect(schedule(input({ segments: [due], peers }), config)).toEqual([
       { type: 'cdn', seq: s1, reason: 'backup' },
     ]);
-    const s2 = seqWithRank(2, ids);
+    const s2 = seqWithRank(config.seeders + 1, ids);
     const other = seg(s2, { start: 200 + (line + config.backupLeadMs - 100) / 1000 });
     expect(schedule(input({ segments: [other], peers }), config)).toEqual([]);
   });
