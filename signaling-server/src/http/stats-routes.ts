@@ -9,10 +9,7 @@ import { apiErrorHandler } from './api-errors.js';
  * history (one point per sample interval, the last hour), as {@link ChannelStats}; with
  * several servers on one Redis, every server's figures merged.
  */
-export function statsRoutes(
-  registry: Pick<ChannelRegistry, 'get'>,
-  qoe: QoeView,
-): Router {
+export function statsRoutes(registry: Pick<ChannelRegistry, 'get'>, qoe: QoeView): Router {
   const router = Router();
   router.get('/:id/stats', async (req, res) => {
     const id = req.params.id;
