@@ -32,10 +32,11 @@ export interface SchedulerConfig {
   /** Segment size assumed before one is seen, bytes. @default 250000 */
   initialSegmentBytes: number;
   /**
-   * Viewers per neighbourhood that fetch a new live-edge segment from the CDN at once. Two
-   * sources spread a segment through the neighbourhood faster than one: a whole-segment hop
-   * takes about a segment duration at a typical uplink, and the deadline leaves room for one
-   * or two hops (measured in bench/sim). @default 2
+   * Viewers per neighbourhood that fetch a new live-edge segment from the CDN at once. When
+   * every holder of a segment said it is busy (its upload is saturated) and there are at most
+   * this many, the lowest-ranked viewer that lacks it fetches one more copy: a whole-segment
+   * hop takes about a segment duration on a typical uplink, so a saturated single source
+   * cannot reach its neighbourhood in time (measured in bench/sim). @default 1
    */
   seeders: number;
   /**
@@ -64,7 +65,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   initialCdnThroughput: 125,
   initialPeerThroughput: 125,
   initialSegmentBytes: 250_000,
-  seeders: 2,
+  seeders: 1,
   backupLeadMs: 1000,
   maxRequestsPerPeer: 2,
   maxCdnRequests: 2,
@@ -140,7 +141,11 @@ export interface SchedulerInput {
 }
 
 export type SchedulerAction =
-  | { type: 'cdn'; seq: number; reason: 'deadline' | 'seeder' | 'backup' | 'alone' | 'retry' }
+  | {
+      type: 'cdn';
+      seq: number;
+      reason: 'deadline' | 'seeder' | 'backup' | 'alone' | 'retry' | 'busy-seeder';
+    }
   | { type: 'peer'; seq: number; peerId: string }
   | { type: 'cancel'; seq: number; reason: 'stalled' | 'too-slow' };
 
@@ -271,7 +276,17 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       peerLoad.set(peer.id, (peerLoad.get(peer.id) ?? 0) + 1);
       continue;
     }
-    if (s.start === undefined || holders(s) > 0) continue; // held by busy peers: wait
+    if (s.start === undefined) continue;
+    const held = peers.filter((p) => p.has.has(s.seq) && !s.excludedPeers?.has(p.id));
+    if (held.length > 0) {
+      // Held by peers whose request slots are full: wait. Held only by peers that said their
+      // upload is saturated: one more copy from the CDN, by the first-ranked viewer without it.
+      const saturated = held.every((p) => (p.busyUntil ?? 0) > now);
+      if (!saturated || held.length > config.seeders || s.status !== 'missing') continue;
+      const without = peers.filter((p) => !p.has.has(s.seq)).map((p) => p.id);
+      if (seederRank(input.selfId, without, s.seq) === 0) fetchCdn(s.seq, 'busy-seeder');
+      continue;
+    }
     if (s.excludedPeers?.size) {
       // Its holders failed us. It is spreading in the neighbourhood, so another holder will
       // likely announce it; the CDN only once little slack is left.

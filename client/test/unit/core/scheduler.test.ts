@@ -133,9 +133,9 @@ describe('schedule', () => {
     ]);
     const later = input({ now: NOW + 600, segments: [seg(104)], peers });
     expect(schedule(later, config)).toEqual([{ type: 'peer', seq: 104, peerId: 'busy' }]);
-    // The only holder is busy: wait rather than go to the CDN early.
+    // The only holder is saturated and no other neighbour lacks it: we add the copy.
     const alone = input({ segments: [seg(104)], peers: [peers[0]!] });
-    expect(schedule(alone, config)).toEqual([]);
+    expect(schedule(alone, config)).toEqual([{ type: 'cdn', seq: 104, reason: 'busy-seeder' }]);
   });
 
   it('gives a queued transfer peerFirstByteMs for its first byte, then peerStallMs between bytes', () => {
@@ -210,6 +210,25 @@ describe('schedule', () => {
     const s2 = seqWithRank(config.seeders + 1, ids);
     const other = seg(s2, { start: 200 + (line + config.backupLeadMs - 100) / 1000 });
     expect(schedule(input({ segments: [other], peers }), config)).toEqual([]);
+  });
+
+  it('adds one CDN copy when the only holder is saturated: the first-ranked viewer without it', () => {
+    const seq = (() => {
+      for (let q = 110; ; q++) if (seederRank('self', ['b', 'c'], q) === 0) return q;
+    })();
+    const holder = peer('h', [seq], { busyUntil: NOW + 800 });
+    const others = [peer('b', []), peer('c', [])];
+    const busy = input({ segments: [seg(seq)], peers: [holder, ...others] });
+    expect(schedule(busy, config)).toEqual([{ type: 'cdn', seq, reason: 'busy-seeder' }]);
+    // Not saturated (only its request slots are full): wait for it.
+    const full = peer('h', [seq], { pending: config.maxRequestsPerPeer });
+    expect(schedule(input({ segments: [seg(seq)], peers: [full, ...others] }), config)).toEqual([]);
+    // Another viewer without it ranks first: it fetches, we wait.
+    const later = (() => {
+      for (let q = 110; ; q++) if (seederRank('self', ['b', 'c'], q) === 1) return q;
+    })();
+    const h2 = peer('h', [later], { busyUntil: NOW + 800 });
+    expect(schedule(input({ segments: [seg(later)], peers: [h2, ...others] }), config)).toEqual([]);
   });
 
   it('fetches from the CDN at once with no neighbours', () => {
