@@ -58,6 +58,21 @@ describe('RedisSwarmDirectory: swarms shared by servers on one Redis', () => {
     expect(b.size('demo/360p')).toBe(1);
   });
 
+  it("prefers neighbours of the joiner's locality across servers", async () => {
+    const a = await open();
+    const b = await open();
+    for (let i = 0; i < 20; i++) a.add('demo/360p', `far-${i}`, 'r:us');
+    a.add('demo/360p', 'near-a', 'r:eu');
+    b.add('demo/360p', 'near-b', 'r:eu');
+    await until(() => a.size('demo/360p') === 22 && b.size('demo/360p') === 22);
+    // 8 neighbours, a quarter of them random: both same-region members, from both servers.
+    for (const d of [a, b]) {
+      expect(d.neighbours('demo/360p', 'joiner', 8, [], 'r:eu')).toEqual(
+        expect.arrayContaining(['near-a', 'near-b']),
+      );
+    }
+  });
+
   it('a server that starts later loads the members already there', async () => {
     const a = await open();
     for (let i = 0; i < 50; i++) a.add(`demo/${i % 2 === 0 ? '360p' : '720p'}`, `p${i}`);
