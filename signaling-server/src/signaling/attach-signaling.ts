@@ -5,6 +5,7 @@ import type { ChannelRegistry } from '../channels/channel-registry.js';
 import type { SignalingIntegrity } from '../integrity/integrity-service.js';
 import type { Logger } from '../logger.js';
 import type { QoeIntake } from '../qoe/qoe-intake.js';
+import { ChannelCache } from './channel-cache.js';
 import { closeChannel } from './channel-room.js';
 import { Dispatcher, type DispatchConfig, type HandlerMap } from './dispatch.js';
 import type {
@@ -26,8 +27,11 @@ import { SwarmRegistry } from './swarm-registry.js';
 export interface AttachSignalingOptions {
   config: SignalingConfig & DispatchConfig;
   logger: Logger;
-  /** Where channels are looked up on join (enabled, p2pEnabled, maxNeighbours). */
-  registry: Pick<ChannelRegistry, 'get'>;
+  /**
+   * Where channels are looked up on join (enabled, p2pEnabled, maxNeighbours). With `watch`,
+   * lookups are cached in memory and dropped on each write it reports.
+   */
+  registry: Pick<ChannelRegistry, 'get'> & Partial<Pick<ChannelRegistry, 'watch'>>;
   /** Uniform in [0, 1), for neighbour sampling. @default Math.random */
   random?: () => number;
   /**
@@ -105,10 +109,14 @@ export function attachSignaling(
     ...(options.adapter && { adapter: options.adapter }),
   });
   const swarms = options.swarms ?? new SwarmRegistry(random, config.localityRandomShare);
+  const cache = registry.watch
+    ? new ChannelCache({ get: registry.get.bind(registry), watch: registry.watch.bind(registry) })
+    : undefined;
+  const channels = cache ?? registry;
   const ctx: SignalingContext = {
     io,
     swarms,
-    channels: registry,
+    channels,
     config,
     logger,
     maxSwarmsPerSocket: MAX_SWARMS_PER_SOCKET,
@@ -150,6 +158,7 @@ export function attachSignaling(
         await io.of('/').adapter.close();
         io.engine.close();
         swarms.clear();
+        cache?.destroy();
       })();
       return destroying;
     },
