@@ -12,7 +12,7 @@ import {
 import { DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
 
-const bytesOf = (seq: number): Uint8Array => new Uint8Array(1000).fill(seq % 256);
+const bytesOf = (seq: number): Uint8Array<ArrayBuffer> => new Uint8Array(1000).fill(seq % 256);
 const hashOf = (seq: number) => ({
   seq,
   size: 1000,
@@ -63,7 +63,7 @@ class FakeSwarm extends Emitter<SessionSwarmEvents> {
   }
 }
 
-function setup(cdnBody: (seq: number) => Uint8Array = bytesOf) {
+function setup(cdnBody: (seq: number) => Uint8Array<ArrayBuffer> = bytesOf) {
   const now = 10_000;
   const cdnUrls: string[] = [];
   const fetch = (url: string): Promise<Response> => {
@@ -131,7 +131,7 @@ describe('RenditionSession integrity gate', () => {
     t.verifier.addHashes([hashOf(105)]);
     const { pending } = await askPeer(t, 105);
     const lie = bytesOf(105);
-    lie[10] ^= 0xff;
+    lie[10] = 0xff ^ (lie[10] ?? 0);
     t.peer.requests[0]?.resolve(lie);
     const loaded = await pending;
     expect(loaded.source).toBe('cdn');
