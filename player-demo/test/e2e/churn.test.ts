@@ -1,0 +1,141 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../../test/support/chromium.js';
+import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import {
+  openViewer,
+  sleep,
+  waitForPlayback,
+  type Viewer,
+  type ViewerStats,
+} from '../../../test/support/viewers.js';
+import type { MeshcastServer } from '../../../signaling-server/src/server.js';
+
+/**
+ * Churn: 8 P2P viewers and, at the same time in the same browser, 8 CDN-only viewers (?p2p=0)
+ * under the same churn, so both groups share the machine's load. Every 20 s a third of each
+ * group leaves and as many new viewers join. Stalls (after each viewer's first frame) are
+ * summed over the window for every viewer that lived in it.
+ */
+const PER_GROUP = 8;
+const REPLACED = 3;
+const CHURN_EVERY_MS = 20_000;
+const WINDOW_MS = 80_000;
+const WARMUP_MS = 8_000;
+
+type Group = 'p2p' | 'cdn';
+interface Slot {
+  group: Group;
+  viewer: Viewer;
+  /** Stats when the window started (initial viewers) or undefined (joined during it). */
+  base: ViewerStats | undefined;
+}
+interface Tally {
+  viewers: number;
+  stalls: number;
+  stallMs: number;
+  p2pBytes: number;
+  cdnBytes: number;
+  startupMs: number[];
+  /** Per viewer: stalls, and whether it joined during the window ('j') or was there ('i'). */
+  each: string[];
+}
+
+const t0 = Date.now();
+const progress = (what: string): void => {
+  console.log(`churn +${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+};
+
+let server: MeshcastServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  requireBuiltPages();
+  server = await startTestServer({ iceCandidateFilter: 'loopback' });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.close();
+});
+
+const open = async (group: Group): Promise<Slot> => ({
+  group,
+  viewer: await openViewer(browser, `${server.url}/watch/demo${group === 'cdn' ? '?p2p=0' : ''}`),
+  base: undefined,
+});
+
+function account(tally: Tally, slot: Slot, end: ViewerStats): void {
+  const b = slot.base;
+  tally.viewers++;
+  tally.stalls += end.stalls - (b?.stalls ?? 0);
+  tally.stallMs += end.stallMs - (b?.stallMs ?? 0);
+  tally.p2pBytes += end.p2pBytes - (b?.p2pBytes ?? 0);
+  tally.cdnBytes += end.cdnBytes - (b?.cdnBytes ?? 0);
+  if (!b && end.startupMs !== undefined) tally.startupMs.push(Math.round(end.startupMs));
+  tally.each.push(`${b ? 'i' : 'j'}${end.stalls - (b?.stalls ?? 0)}`);
+}
+
+describe('churn: a third of the viewers replaced every 20 s', () => {
+  it('P2P viewers stall no more than CDN-only viewers under the same churn', async () => {
+    // Two at a time (one per group), so that the groups join alike.
+    const slots: Slot[] = [];
+    for (let i = 0; i < PER_GROUP; i++)
+      slots.push(...(await Promise.all([open('p2p'), open('cdn')])));
+    progress('16 viewers opened');
+    await waitForPlayback(slots.map((s) => s.viewer));
+    progress('all playing');
+    await sleep(WARMUP_MS);
+    for (const s of slots) s.base = await s.viewer.stats();
+
+    const tally: Record<Group, Tally> = {
+      p2p: { viewers: 0, stalls: 0, stallMs: 0, p2pBytes: 0, cdnBytes: 0, startupMs: [], each: [] },
+      cdn: { viewers: 0, stalls: 0, stallMs: 0, p2pBytes: 0, cdnBytes: 0, startupMs: [], each: [] },
+    };
+    const errors: string[] = [];
+    const leave = async (slot: Slot): Promise<void> => {
+      account(tally[slot.group], slot, await slot.viewer.stats());
+      errors.push(...slot.viewer.errors);
+      await slot.viewer.close();
+    };
+
+    const started = Date.now();
+    for (let round = 1; round * CHURN_EVERY_MS < WINDOW_MS; round++) {
+      await sleep(started + round * CHURN_EVERY_MS - Date.now());
+      for (const group of ['p2p', 'cdn'] as const) {
+        // The oldest leave (slots are kept in join order).
+        const leaving = slots.filter((s) => s.group === group).slice(0, REPLACED);
+        for (const s of leaving) slots.splice(slots.indexOf(s), 1);
+        await Promise.all(leaving.map(leave));
+      }
+      progress(`round ${round}: ${2 * REPLACED} left`);
+      const joiners = Array.from({ length: REPLACED }, () => ['p2p', 'cdn'] as const).flat();
+      slots.push(...(await Promise.all(joiners.map(open))));
+      progress(`round ${round}: ${2 * REPLACED} joined`);
+    }
+    await sleep(started + WINDOW_MS - Date.now());
+    const peersAtEnd = await Promise.all(
+      slots.filter((s) => s.group === 'p2p').map(async (s) => (await s.viewer.stats()).peers),
+    );
+    for (const s of [...slots]) await leave(s);
+
+    const offload = tally.p2p.p2pBytes / (tally.p2p.p2pBytes + tally.p2p.cdnBytes);
+    console.log(
+      `churn e2e (${WINDOW_MS / 1000} s, ${PER_GROUP} per group, ${REPLACED} replaced every ` +
+        `${CHURN_EVERY_MS / 1000} s): p2p stalls ${tally.p2p.stalls} (${Math.round(tally.p2p.stallMs)} ms) ` +
+        `vs cdn-only ${tally.cdn.stalls} (${Math.round(tally.cdn.stallMs)} ms); ` +
+        `p2p offload ${(offload * 100).toFixed(1)}%; peers at end ${peersAtEnd.join('/')}; ` +
+        `stalls per viewer p2p ${tally.p2p.each.join(' ')}, cdn ${tally.cdn.each.join(' ')}; ` +
+        `startup of joiners p2p ${tally.p2p.startupMs.join('/')} ms, cdn ${tally.cdn.startupMs.join('/')} ms`,
+    );
+    expect(tally.p2p.viewers).toBe(PER_GROUP + 3 * REPLACED);
+    expect(tally.cdn.p2pBytes).toBe(0);
+    expect(offload).toBeGreaterThan(0.3);
+    // The P2P group may not stall more than the CDN-only group that shared its machine (one
+    // stall of noise allowed: 16 players on 2 cores).
+    expect(tally.p2p.stalls).toBeLessThanOrEqual(tally.cdn.stalls + 1);
+    expect(tally.p2p.stallMs).toBeLessThanOrEqual(tally.cdn.stallMs + 1500);
+    expect(errors).toEqual([]);
+  });
+});
