@@ -3,6 +3,7 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { SwarmDirectory, SwarmRegistryStats } from '../signaling/swarm-directory.js';
 import { SwarmRegistry } from '../signaling/swarm-registry.js';
+import { ServerLiveness } from './server-liveness.js';
 
 /** Settings of the shared swarm directory. */
 export interface RedisSwarmDirectoryConfig {
@@ -11,12 +12,19 @@ export interface RedisSwarmDirectoryConfig {
    * other servers' swarms; it heartbeats every third of this. @default 10000
    */
   nodeTtlMs: number;
+  /**
+   * How often each server checks that the others' processes are alive (a Redis subscriber on
+   * their presence channel); a crashed one is dropped after two failed checks. 0 leaves only
+   * the heartbeat deadline. @default 1000
+   */
+  presenceCheckMs: number;
   /** Prefix of every key and of the change feed. @default 'meshcast:' */
   keyPrefix: string;
 }
 
 export const DEFAULT_REDIS_SWARM_DIRECTORY_CONFIG: RedisSwarmDirectoryConfig = {
   nodeTtlMs: 10_000,
+  presenceCheckMs: 1000,
   keyPrefix: 'meshcast:',
 };
 
@@ -78,11 +86,11 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   private readonly localityRandomShare: number;
   private readonly now: () => number;
   private readonly onError: (err: unknown) => void;
-  private readonly keys: { nodes: string; feed: string };
+  private readonly keys: { feed: string };
   private readonly pending = new Set<Promise<void>>();
   private buffer: Change[] | undefined;
   private resyncing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly liveness: ServerLiveness;
   private started = false;
   private destroying: Promise<void> | undefined;
 
@@ -98,7 +106,25 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     this.all = new SwarmRegistry(this.random, this.localityRandomShare);
     this.own = new SwarmRegistry(this.random, this.localityRandomShare);
     const p = this.config.keyPrefix;
-    this.keys = { nodes: `${p}swarm-nodes`, feed: `${p}swarm-changes` };
+    this.keys = { feed: `${p}swarm-changes` };
+    this.liveness = new ServerLiveness({
+      client: this.client,
+      subscriber: this.subscriber,
+      nodeId: this.nodeId,
+      keyPrefix: p,
+      nodeTtlMs: this.config.nodeTtlMs,
+      presenceCheckMs: this.config.presenceCheckMs,
+      feed: this.keys.feed,
+      membersKey: (node) => this.membersKey(node),
+      now: this.now,
+      onError: this.onError,
+      onReregistered: () => {
+        if (!this.destroying) this.reannounce();
+      },
+      onDropped: (node) => {
+        this.apply({ n: node, o: 'g', by: this.nodeId });
+      },
+    });
   }
 
   /** Subscribes, registers this server, loads every server's members and starts heartbeats. */
@@ -173,7 +199,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
 
   /** Ids of the servers whose heartbeat is current, this one included. */
   servers(): Promise<string[]> {
-    return this.client.zrangebyscore(this.keys.nodes, this.now(), '+inf');
+    return this.liveness.servers();
   }
 
   /** Drops this server's members here and in Redis (the others hear it). */
@@ -197,11 +223,10 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   /** Clears this server's members, leaves the server set and stops; safe to call twice. */
   destroy(): Promise<void> {
     this.destroying ??= (async () => {
-      clearInterval(this.timer);
       this.subscriber.off('message', this.onMessage);
       this.subscriber.off('ready', this.onReady);
       this.clear();
-      this.write((m) => m.zrem(this.keys.nodes, this.nodeId));
+      await this.liveness.stop();
       await this.flush();
       await this.subscriber.unsubscribe(this.keys.feed).catch(() => undefined);
     })();
@@ -211,18 +236,11 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   private async start(): Promise<void> {
     this.subscriber.on('message', this.onMessage);
     await this.subscriber.subscribe(this.keys.feed);
-    await this.heartbeat();
+    await this.liveness.start();
     await this.resync();
     this.started = true;
     // ioredis re-subscribes by itself after a reconnect; what was said meanwhile is lost.
     this.subscriber.on('ready', this.onReady);
-    const period = Math.max(1, Math.floor(this.config.nodeTtlMs / 3));
-    this.timer = setInterval(() => {
-      void this.heartbeat()
-        .then(() => this.sweep())
-        .catch(this.onError);
-    }, period);
-    this.timer.unref();
   }
 
   private readonly onReady = (): void => {
@@ -271,7 +289,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
       const buffer: Change[] = [];
       this.buffer = buffer;
       try {
-        const nodes = await this.client.zrangebyscore(this.keys.nodes, this.now(), '+inf');
+        const nodes = await this.liveness.servers();
         const remote = nodes.filter((n) => n !== this.nodeId);
         const lists = await Promise.all(
           remote.map((n) => this.client.smembers(this.membersKey(n))),
@@ -295,32 +313,6 @@ export class RedisSwarmDirectory implements SwarmDirectory {
       }
     })();
     return this.resyncing;
-  }
-
-  private async heartbeat(): Promise<void> {
-    const added = await this.client.zadd(
-      this.keys.nodes,
-      this.now() + this.config.nodeTtlMs,
-      this.nodeId,
-    );
-    // Our entries outlive us by a little if we die without a sweep by anyone.
-    await this.client.pexpire(this.membersKey(this.nodeId), 3 * this.config.nodeTtlMs);
-    if (added === 1 && this.started && !this.destroying) this.reannounce();
-  }
-
-  /** Drops servers whose heartbeat deadline passed (whoever removes one first tells all). */
-  private async sweep(): Promise<void> {
-    const dead = await this.client.zrangebyscore(this.keys.nodes, '-inf', this.now());
-    for (const node of dead) {
-      if (node === this.nodeId) continue;
-      if ((await this.client.zrem(this.keys.nodes, node)) !== 1) continue;
-      await this.client
-        .multi()
-        .del(this.membersKey(node))
-        .publish(this.keys.feed, JSON.stringify({ n: node, o: 'g', by: this.nodeId }))
-        .exec();
-      this.apply({ n: node, o: 'g', by: this.nodeId });
-    }
   }
 
   private reannounce(): void {
@@ -379,6 +371,11 @@ function mergeConfig(partial: Partial<RedisSwarmDirectoryConfig> = {}): RedisSwa
   if (!Number.isInteger(config.nodeTtlMs) || config.nodeTtlMs < 300) {
     throw new SwarmDirectoryConfigError(
       `nodeTtlMs must be an integer >= 300, got ${config.nodeTtlMs}`,
+    );
+  }
+  if (!Number.isInteger(config.presenceCheckMs) || config.presenceCheckMs < 0) {
+    throw new SwarmDirectoryConfigError(
+      `presenceCheckMs must be an integer >= 0, got ${config.presenceCheckMs}`,
     );
   }
   if (typeof config.keyPrefix !== 'string') {

@@ -25,13 +25,13 @@ describe('RedisSwarmDirectory: swarms shared by servers on one Redis', () => {
     await redis.stop();
   });
 
-  const open = async (nodeTtlMs = 10_000): Promise<RedisSwarmDirectory> => {
+  const open = async (nodeTtlMs = 10_000, presenceCheckMs = 1000): Promise<RedisSwarmDirectory> => {
     const client = new Redis(redis.url);
     const subscriber = new Redis(redis.url, { retryStrategy: () => 200 });
     const directory = await RedisSwarmDirectory.open({
       client,
       subscriber,
-      config: { nodeTtlMs, keyPrefix: keyPrefix || 't0:' },
+      config: { nodeTtlMs, presenceCheckMs, keyPrefix: keyPrefix || 't0:' },
     });
     opened.push({ directory, connections: [client, subscriber] });
     return directory;
@@ -119,6 +119,21 @@ describe('RedisSwarmDirectory: swarms shared by servers on one Redis', () => {
     expect(gone - seenAt).toBeLessThan(ttl + ttl / 3 + 500);
     expect(await raw.exists(`${p}swarm-members:crashed`)).toBe(0);
     raw.disconnect();
+  });
+
+  it('a server whose process died is dropped long before its deadline', async () => {
+    const a = await open(10_000, 200);
+    const b = await open(10_000, 200);
+    b.add('demo/360p', 'victim');
+    await until(() => a.has('demo/360p', 'victim'));
+    // What the kernel does to a killed process's sockets: Redis sees them close.
+    const diedAt = Date.now();
+    for (const c of opened[1]?.connections ?? []) c.disconnect();
+    await until(() => !a.has('demo/360p', 'victim'), 3000);
+    // Two presence checks (200 ms apart) instead of the 10 s deadline.
+    expect(Date.now() - diedAt).toBeLessThan(1500);
+    expect(await a.servers()).toEqual([a.nodeId]);
+    expect(b.has('demo/360p', 'victim')).toBe(true);
   });
 
   it('a server swept by mistake (a long pause) puts its members back', async () => {
