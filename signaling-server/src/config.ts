@@ -95,8 +95,9 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /**
    * With `redisUrl`: servers share swarms, relay signals to each other's viewers and merge
-   * QoE. A server that stops heartbeating (crashed) keeps its viewers in the shared swarms
-   * this long; it heartbeats every third of it. @default 10000
+   * QoE. A server that stops heartbeating (hung, cut off from Redis) keeps its viewers in the
+   * shared swarms this long; it heartbeats every third of it. (A crashed process is noticed
+   * sooner, by its presence channel.) @default 10000
    */
   redisNodeTtlMs: number;
   /**
