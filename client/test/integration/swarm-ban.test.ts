@@ -44,7 +44,9 @@ describe('a swarm and a peer that sends garbage', () => {
         connections++;
         p.send(new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
       });
-      cleanups.push(() => p.destroy());
+      cleanups.push(() => {
+        p.destroy();
+      });
       return p;
     };
     attacker.on('signal', (m) => {
