@@ -96,7 +96,12 @@ describe.skipIf(!hasCoturn)('TURN credentials against a real coturn (use-auth-se
   afterAll(async () => {
     socket?.disconnect();
     await server?.close();
-    coturn?.kill('SIGTERM');
+    const child = coturn;
+    if (child?.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(`/tmp/meshcast-coturn-${turnPort}.pid`, { force: true });
   });
 
