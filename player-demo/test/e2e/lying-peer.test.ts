@@ -214,6 +214,19 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
       );
       expect(honest[i]!.errors).toEqual([]);
     }
+    // What a check costs in this Chromium: SHA-256 of a live segment with WebCrypto.
+    const newest = Math.max(...published.keys());
+    const bench = await honest[0]!.page.evaluate(async (url) => {
+      const data = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      for (let i = 0; i < 5; i++) await crypto.subtle.digest('SHA-256', data);
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) await crypto.subtle.digest('SHA-256', data);
+      return { bytes: data.length, ms: (performance.now() - t0) / 20 };
+    }, `${server.url}/live/demo/360p/${newest}.ts`);
+    console.log(
+      `lying-peer: verify cost ${bench.ms.toFixed(2)} ms per ${bench.bytes}-byte segment`,
+    );
+    expect(bench.ms).toBeLessThan(20);
     await Promise.all([liar, ...honest].map((v) => v.close()));
   });
 });
