@@ -441,8 +441,7 @@ export class SimPeer implements SessionPeer {
       return;
     }
     const waitMs = Math.round(gate.waitMs(this.ctx.net, this.host.node.up));
-    const load = this.queue.length + (this.current ? 1 : 0);
-    if (waitMs > this.ctx.limits.maxServingWaitMs || (waitMs > 0 && load > 0)) {
+    if (waitMs > this.ctx.limits.maxServingWaitMs) {
       this.send({ type: 'busy', requestId, seq, waitMs });
       return;
     }

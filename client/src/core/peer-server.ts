@@ -9,7 +9,7 @@ export interface ServingConfig {
   highWaterMark: number;
   /**
    * A request that would wait longer than this behind the viewer's other uploads is refused
-   * with `busy` (the requester asks another holder), ms. @default 1000
+   * with `busy` (the requester asks another holder), ms. @default 1500
    */
   maxServingWaitMs: number;
 }
@@ -78,7 +78,7 @@ export class PeerServer {
       return;
     }
     const waitMs = Math.round(this.link.upload?.waitMs() ?? 0);
-    if (waitMs > this.config.maxServingWaitMs || (waitMs > 0 && this.load > 0)) {
+    if (waitMs > this.config.maxServingWaitMs) {
       this.link.send({ type: 'busy', requestId, seq, waitMs: Math.min(waitMs, 0xffffffff) });
       return;
     }

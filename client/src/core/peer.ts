@@ -33,7 +33,7 @@ export const DEFAULT_PEER_CONFIG: Readonly<PeerConfig> = Object.freeze({
   maxPendingRequests: 4,
   maxServingQueue: 8,
   highWaterMark: 256 * 1024,
-  maxServingWaitMs: 1000,
+  maxServingWaitMs: 1500,
   connectTimeoutMs: 15_000,
   throughputHalfLifeMs: 2000,
 });
