@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { SwarmDirectory, SwarmRegistryStats } from '../signaling/swarm-directory.js';
 import { SwarmRegistry } from '../signaling/swarm-registry.js';
+import { MemberWriter, type FeedChange } from './member-writer.js';
+import { OwnMembers } from './own-members.js';
 import { ServerLiveness } from './server-liveness.js';
 
 /** Settings of the shared swarm directory. */
@@ -52,15 +54,18 @@ export class SwarmDirectoryConfigError extends Error {
 }
 
 // a: add (l: locality), r: remove, g: server n gone (its members dropped; `by` who said so).
-const changeSchema = z.object({
-  n: z.string(),
+const feedChangeSchema = z.object({
   o: z.enum(['a', 'r', 'g']),
   s: z.string().optional(),
   p: z.string().optional(),
   l: z.string().optional(),
-  by: z.string().optional(),
 });
-type Change = z.infer<typeof changeSchema>;
+// A server's batch (`c`), or one change (a sweep's "gone").
+const messageSchema = z.union([
+  z.object({ n: z.string(), by: z.string().optional(), c: z.array(feedChangeSchema) }),
+  feedChangeSchema.extend({ n: z.string(), by: z.string().optional() }),
+]);
+type Change = FeedChange & { n: string; by?: string | undefined };
 
 /**
  * Swarm membership shared by every server on one Redis. Each server keeps a replica of all
@@ -75,7 +80,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   readonly config: RedisSwarmDirectoryConfig;
   readonly nodeId: string;
   private all: SwarmRegistry;
-  private readonly own: SwarmRegistry;
+  private readonly own = new OwnMembers();
   /** `swarm peer` -> the entry stored in Redis (with the locality). */
   private readonly ownEntries = new Map<string, string>();
   /** Remote server -> its peers in the replica. */
@@ -87,7 +92,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   private readonly now: () => number;
   private readonly onError: (err: unknown) => void;
   private readonly keys: { feed: string };
-  private readonly pending = new Set<Promise<void>>();
+  private readonly writer: MemberWriter;
   private buffer: Change[] | undefined;
   private resyncing: Promise<void> | undefined;
   private readonly liveness: ServerLiveness;
@@ -104,9 +109,15 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     this.onError = options.onError ?? (() => undefined);
     this.localityRandomShare = options.localityRandomShare ?? 0.25;
     this.all = new SwarmRegistry(this.random, this.localityRandomShare);
-    this.own = new SwarmRegistry(this.random, this.localityRandomShare);
     const p = this.config.keyPrefix;
     this.keys = { feed: `${p}swarm-changes` };
+    this.writer = new MemberWriter({
+      client: this.client,
+      membersKey: this.membersKey(this.nodeId),
+      feed: this.keys.feed,
+      nodeId: this.nodeId,
+      onError: this.onError,
+    });
     this.liveness = new ServerLiveness({
       client: this.client,
       subscriber: this.subscriber,
@@ -135,7 +146,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
   }
 
   add(swarmId: string, peer: string, locality?: string): boolean {
-    if (this.destroying || !this.own.add(swarmId, peer, locality)) return false;
+    if (this.destroying || !this.own.add(swarmId, peer)) return false;
     const entry = toEntry(swarmId, peer, locality);
     this.all.add(swarmId, peer, locality);
     this.ownEntries.set(`${swarmId} ${peer}`, entry);
@@ -149,11 +160,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     const key = `${swarmId} ${peer}`;
     const entry = this.ownEntries.get(key) ?? key;
     this.ownEntries.delete(key);
-    this.write((m) =>
-      m
-        .srem(this.membersKey(this.nodeId), entry)
-        .publish(this.keys.feed, this.change({ o: 'r', s: swarmId, p: peer })),
-    );
+    this.writer.push({ kind: 'srem', entry }, { o: 'r', s: swarmId, p: peer });
     return true;
   }
 
@@ -210,14 +217,12 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     }
     this.ownEntries.clear();
     this.own.clear();
-    this.write((m) =>
-      m.del(this.membersKey(this.nodeId)).publish(this.keys.feed, this.change({ o: 'g' })),
-    );
+    this.writer.push({ kind: 'del' }, { o: 'g' });
   }
 
   /** Settles once every write so far reached Redis (tests, shutdown). */
-  async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** Clears this server's members, leaves the server set and stops; safe to call twice. */
@@ -251,13 +256,15 @@ export class RedisSwarmDirectory implements SwarmDirectory {
     if (feed !== this.keys.feed || this.destroying) return;
     let parsed;
     try {
-      parsed = changeSchema.safeParse(JSON.parse(message));
+      parsed = messageSchema.safeParse(JSON.parse(message));
     } catch {
       return;
     }
     if (!parsed.success) return;
-    if (this.buffer) this.buffer.push(parsed.data);
-    else this.apply(parsed.data);
+    const m = parsed.data;
+    const changes: Change[] = 'c' in m ? m.c.map((c) => ({ ...c, n: m.n, by: m.by })) : [m];
+    if (this.buffer) this.buffer.push(...changes);
+    else for (const change of changes) this.apply(change);
   };
 
   private apply({ n, o, s, p, l, by }: Change): void {
@@ -321,31 +328,7 @@ export class RedisSwarmDirectory implements SwarmDirectory {
 
   private announce(entry: string): void {
     const [s, p, l] = entry.split(' ');
-    this.write((m) =>
-      m
-        .sadd(this.membersKey(this.nodeId), entry)
-        .publish(this.keys.feed, this.change({ o: 'a', s, p, l })),
-    );
-  }
-
-  private write(build: (m: ChainableCommander) => ChainableCommander): void {
-    const done = build(this.client.multi())
-      .exec()
-      .then(
-        (results) => {
-          const failed = results?.find(([err]) => err !== null);
-          if (failed) this.onError(failed[0]);
-        },
-        (err: unknown) => {
-          this.onError(err);
-        },
-      )
-      .finally(() => this.pending.delete(done));
-    this.pending.add(done);
-  }
-
-  private change(fields: Omit<Change, 'n' | 'by'>): string {
-    return JSON.stringify({ n: this.nodeId, by: this.nodeId, ...fields });
+    this.writer.push({ kind: 'sadd', entry }, { o: 'a', s, p, l });
   }
 
   private membersKey(node: string): string {
