@@ -184,6 +184,19 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
       played: +(a.currentTime - before[i]!.currentTime).toFixed(1),
     }));
     console.log('lying-peer honest viewers', JSON.stringify(figures));
+    // The engine's own integrity counters (a private field, read for the figures only).
+    const engineFigures = await Promise.all(
+      honest.map((v) =>
+        v.page.evaluate(() => {
+          const p = window.meshcastPlayer as unknown as {
+            engine?: { stats(): Record<string, unknown> };
+          };
+          const e = p.engine?.stats();
+          return e && { unverified: e.unverifiedSegments, verifyMs: e.verifyMs };
+        }),
+      ),
+    );
+    console.log('lying-peer engine integrity', JSON.stringify(engineFigures));
     console.log(
       `lying-peer: liar ${liarId} lied in ${liedFrames} data frames; reporters ${reporters.size}, ` +
         `excluded ${excluded}; server fetched ${cost.segmentFetches} segments ` +
