@@ -306,11 +306,14 @@ export class RenditionSession {
       transfer: { startedAt, lastProgressAt: startedAt, received: 0 },
     };
     debug('%s cdn %d (%s)', this.rendition, info.seq, reason);
-    // A failed attempt (5xx, timeout) is not retried on the CDN while a peer holds the
-    // segment: the scheduler may take it from that peer at once instead.
+    // A failed attempt (5xx, timeout) is not retried on the CDN while a peer that can serve
+    // now holds the segment: the scheduler may take it from that peer at once instead.
     const heldByPeer = (): boolean =>
       (this.swarm?.connectedPeers() ?? []).some(
-        (p) => p.remoteHave.has(info.seq) && !rt.state.excludedPeers?.has(p.id),
+        (p) =>
+          p.remoteHave.has(info.seq) &&
+          !rt.state.excludedPeers?.has(p.id) &&
+          (p.busyUntil ?? 0) <= this.o.now(),
       );
     const options = { signal: abort.signal, shouldRetry: () => !heldByPeer() };
     this.o.cdn.load(info.url, options).then(
