@@ -62,7 +62,7 @@ function session(answers: number[]): {
   };
   const s = new RenditionSession({
     rendition: '360p',
-    cdn: new CdnLoader({ retryDelayMs: 60 }, { fetch: fetch as typeof globalThis.fetch }),
+    cdn: new CdnLoader({ retryDelayMs: 60 }, { fetch: fetch }),
     scheduler: DEFAULT_SCHEDULER_CONFIG,
     now: () => performance.now(),
     counters,
