@@ -137,5 +137,6 @@ describe('churn: a third of the viewers replaced every 20 s', () => {
     expect(tally.p2p.stalls).toBeLessThanOrEqual(tally.cdn.stalls + 1);
     expect(tally.p2p.stallMs).toBeLessThanOrEqual(tally.cdn.stallMs + 1500);
     expect(errors).toEqual([]);
-  });
+    // ~2 minutes on an idle 2-core machine; opening 16 tabs alone takes minutes on a busy one.
+  }, 480_000);
 });
