@@ -31,14 +31,16 @@ const positiveInteger = (name: string, value: number): number => {
 };
 
 /**
- * A request for the admin API: anything but a read, or any request that carries a token
- * (a read of the token-guarded session route, or a guess). Public reads (the channel list
- * that every watch page loads, stats) are not limited here.
+ * A request for the admin API: any request that carries a token (a guess included), the
+ * session route, and channel writes. Public reads (the channel list that every watch page
+ * loads, stats) and viewers' QoE reports are not limited here: many viewers may share an IP.
  */
 export function isAdminRequest(req: Request): boolean {
   if (req.get('authorization') !== undefined) return true;
-  if (req.originalUrl.startsWith('/api/admin')) return true;
-  return req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
+  const path = req.originalUrl;
+  if (path.startsWith('/api/admin')) return true;
+  const read = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+  return !read && path.startsWith('/api/channels');
 }
 
 /**

@@ -94,7 +94,13 @@ describe('security headers', () => {
     });
     expect(right.status).toBe(429);
     expect(right.headers.get('retry-after')).toMatch(/^\d+$/);
-    // Public reads are not admin requests.
+    // Public reads and viewers' reports are not admin requests.
     expect((await fetch(`${server.url}/api/channels`)).status).toBe(200);
+    const report = await fetch(`${server.url}/api/qoe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(report.status).not.toBe(429);
   });
 });
