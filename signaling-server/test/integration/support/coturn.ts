@@ -10,10 +10,34 @@ export interface TestCoturn {
   stop(): Promise<void>;
 }
 
-/** Whether coturn's `turnserver` and `turnutils_uclient` are installed (apt-get install -y coturn). */
-export const HAS_COTURN = ['turnserver', 'turnutils_uclient'].every(
-  (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0,
-);
+const COTURN_BINS = ['turnserver', 'turnutils_uclient'];
+
+function coturnInstalled(): boolean {
+  return COTURN_BINS.every((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0);
+}
+
+/**
+ * Makes sure coturn's `turnserver` and `turnutils_uclient` are installed: as root with apt-get,
+ * installs Debian's `coturn`; otherwise throws, naming the package. Never skips in silence.
+ */
+function ensureCoturn(): true {
+  if (coturnInstalled()) return true;
+  const canInstall =
+    process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get']).status === 0;
+  if (canInstall) {
+    console.error('coturn not found: installing Debian package "coturn" with apt-get…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    spawnSync('apt-get', ['install', '-y', '-qq', 'coturn'], { stdio: 'inherit', env });
+    if (coturnInstalled()) return true;
+  }
+  throw new Error(
+    'coturn is not installed: the TURN tests need it (sudo apt-get install -y coturn)',
+  );
+}
+
+/** coturn is installed (installed here when possible; the import throws otherwise). */
+export const HAS_COTURN: boolean = ensureCoturn();
 
 async function freePort(): Promise<number> {
   const s = createServer();
