@@ -3,6 +3,7 @@ import type { SegmentHashesMessage } from '../signaling/protocol.js';
 import {
   SegmentVerifier,
   emptyIntegrityCounters,
+  resolveSegmentVerifierConfig,
   type IntegrityCounters,
   type SegmentVerifierConfig,
   type SegmentVerifierPlatform,
@@ -63,7 +64,10 @@ export class EngineIntegrity {
     config: Partial<IntegrityConfig> = {},
     private readonly platform: Partial<SegmentVerifierPlatform> = {},
   ) {
-    this.config = { ...DEFAULT_INTEGRITY_CONFIG, ...config };
+    const merged = { ...DEFAULT_INTEGRITY_CONFIG, ...config };
+    if (typeof merged.enabled !== 'boolean')
+      throw new RangeError('integrity: enabled must be a boolean');
+    this.config = { ...merged, ...resolveSegmentVerifierConfig(merged) };
     if (this.config.enabled) signaling?.on('segmentHashes', this.onHashes);
   }
 

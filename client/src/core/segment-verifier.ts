@@ -18,6 +18,20 @@ export const DEFAULT_SEGMENT_VERIFIER_CONFIG: SegmentVerifierConfig = {
   maxHashes: 128,
 };
 
+/** The defaults with `partial` applied; throws RangeError on a bad value. */
+export function resolveSegmentVerifierConfig(
+  partial: Partial<SegmentVerifierConfig> = {},
+): SegmentVerifierConfig {
+  const c = { ...DEFAULT_SEGMENT_VERIFIER_CONFIG, ...partial };
+  if (!(Number.isFinite(c.hashWaitMs) && c.hashWaitMs >= 0)) {
+    throw new RangeError(`SegmentVerifier: invalid hashWaitMs: ${c.hashWaitMs}`);
+  }
+  if (!(Number.isInteger(c.maxHashes) && c.maxHashes >= 1)) {
+    throw new RangeError(`SegmentVerifier: invalid maxHashes: ${c.maxHashes}`);
+  }
+  return c;
+}
+
 /** Integrity figures, summed over an engine's renditions. */
 export interface IntegrityCounters {
   /** Segments whose bytes matched the published hash (from peers and the CDN). */
@@ -78,14 +92,7 @@ export class SegmentVerifier {
     platform: Partial<SegmentVerifierPlatform> = {},
     counters: IntegrityCounters = emptyIntegrityCounters(),
   ) {
-    this.config = { ...DEFAULT_SEGMENT_VERIFIER_CONFIG, ...config };
-    const { hashWaitMs, maxHashes } = this.config;
-    if (!(Number.isFinite(hashWaitMs) && hashWaitMs >= 0)) {
-      throw new RangeError(`SegmentVerifier: invalid hashWaitMs: ${hashWaitMs}`);
-    }
-    if (!(Number.isInteger(maxHashes) && maxHashes >= 1)) {
-      throw new RangeError(`SegmentVerifier: invalid maxHashes: ${maxHashes}`);
-    }
+    this.config = resolveSegmentVerifierConfig(config);
     this.platform = {
       digest: platform.digest ?? createDigest(),
       now: platform.now ?? (() => performance.now()),
