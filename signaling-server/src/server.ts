@@ -16,6 +16,7 @@ import { pageRoutes } from './http/pages.js';
 import { qoeRoutes } from './http/qoe-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { statsRoutes } from './http/stats-routes.js';
+import { registerIntegrityMetrics } from './integrity/integrity-metrics.js';
 import { IntegrityService } from './integrity/integrity-service.js';
 import type { Logger } from './logger.js';
 import { loadClip } from './origin/clip.js';
@@ -102,6 +103,7 @@ export async function startServer({
         ...(cluster && { store: cluster.hashStore }),
       })
     : undefined;
+  if (integrity) registerIntegrityMetrics(metrics.registry, integrity);
   const signaling = attachSignaling(http, {
     config,
     logger,

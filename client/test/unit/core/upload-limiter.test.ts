@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PeerError } from '../../../src/core/peer-error.js';
+import { PeerRequests } from '../../../src/core/peer-requests.js';
 import { PeerServer } from '../../../src/core/peer-server.js';
 import {
   DEFAULT_UPLOAD_CONFIG,
@@ -166,5 +168,30 @@ describe('PeerServer with an UploadLimiter', () => {
     a.s.destroy();
     b.s.destroy();
     upload.destroy();
+  });
+});
+
+describe('PeerRequests and a busy answer', () => {
+  it('rejects the request with busy and remembers until when the remote is saturated', async () => {
+    let now = 5000;
+    const sent: WireMessage[] = [];
+    const requests = new PeerRequests(
+      { requestTimeoutMs: 4000, maxPendingRequests: 4, throughputHalfLifeMs: 2000 },
+      { send: (m) => sent.push(m), now: () => now, protocolError: () => undefined },
+    );
+    const pending = requests.request(42, {});
+    const req = sent[0];
+    expect(req?.type).toBe('request');
+    const requestId = req?.type === 'request' ? req.requestId : -1;
+    expect(requests.busy(requestId, 41, 900)).toBe(false); // wrong seq: ignored
+    expect(requests.busy(requestId, 42, 900)).toBe(true);
+    const err: unknown = await pending.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PeerError);
+    expect((err as PeerError).type).toBe('busy');
+    expect(requests.busyUntil).toBe(5900);
+    expect(requests.pending).toBe(0);
+    now = 6000;
+    expect(requests.busy(requestId, 42, 100)).toBe(false); // already settled
+    expect(requests.busyUntil).toBe(5900);
   });
 });
