@@ -9,6 +9,7 @@ export class PeerReports {
   /** swarm -> reported peer -> its reporters. */
   private readonly reports = new Map<string, Map<string, Set<string>>>();
   private readonly excludedBySwarm = new Map<string, Set<string>>();
+  private reportCount = 0;
 
   /** @param threshold distinct reporters that exclude a peer (>= 1). @default 2 */
   constructor(readonly threshold = 2) {
@@ -22,6 +23,7 @@ export class PeerReports {
    * Returns the distinct reporters so far and whether the peer is now excluded.
    */
   report(swarm: string, reporter: string, peer: string): { reporters: number; excluded: boolean } {
+    this.reportCount++;
     let bySwarm = this.reports.get(swarm);
     if (!bySwarm) this.reports.set(swarm, (bySwarm = new Map<string, Set<string>>()));
     let reporters = bySwarm.get(peer);
@@ -34,6 +36,18 @@ export class PeerReports {
       set.add(peer);
     }
     return { reporters: reporters.size, excluded };
+  }
+
+  /** Reports accepted so far (repeats included), for /metrics. */
+  get total(): number {
+    return this.reportCount;
+  }
+
+  /** Peers excluded now, over every swarm. */
+  excludedCount(): number {
+    let n = 0;
+    for (const set of this.excludedBySwarm.values()) n += set.size;
+    return n;
   }
 
   /** Peers of `swarm` not to offer as neighbours. */

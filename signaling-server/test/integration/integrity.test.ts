@@ -182,6 +182,12 @@ describe('IntegrityService in a real server', () => {
     c.emit('signal', { swarm: 'demo/360p', to: a.id ?? '', data: { type: 'offer', sdp: 'x' } });
     await new Promise((r) => setTimeout(r, 300));
     expect(relayed).toBe(false);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^meshcast_integrity_excluded_peers 1$/m);
+    expect(metrics).toMatch(/^meshcast_integrity_peer_reports_total [3-9]$/m);
+    expect(
+      Number(/^meshcast_integrity_segments_hashed_total (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(0);
     // A disconnect forgets the peer.
     const excludedId = c.id ?? '';
     c.disconnect();
