@@ -49,7 +49,9 @@ export class SegmentAssembler {
   readonly requestId: number;
   readonly seq: number;
   readonly maxBytes: number;
+  /** Grows with the bytes received (a peer's claimed total is not trusted with memory). */
   private buffer: Uint8Array | undefined;
+  private totalBytes: number | undefined;
   private receivedBytes = 0;
 
   constructor(options: SegmentAssemblerOptions) {
@@ -75,12 +77,17 @@ export class SegmentAssembler {
 
   /** The segment size that the first chunk announced; undefined before it. */
   get total(): number | undefined {
-    return this.buffer?.length;
+    return this.totalBytes;
+  }
+
+  /** Bytes of buffer held now: grows with the bytes received, never past the total. */
+  get allocated(): number {
+    return this.buffer?.length ?? 0;
   }
 
   /** Whether every byte of the segment has been received. */
   get complete(): boolean {
-    return this.receivedBytes === this.buffer?.length;
+    return this.receivedBytes === this.totalBytes;
   }
 
   /** Adds the next chunk; throws {@link AssemblyError} if it does not fit the segment. */
@@ -91,14 +98,14 @@ export class SegmentAssembler {
         `chunk of request ${msg.requestId} seq ${msg.seq}, expected ${this.requestId} seq ${this.seq}`,
       );
     }
-    if (this.buffer === undefined) {
+    if (this.totalBytes === undefined) {
       if (!Number.isSafeInteger(msg.total) || msg.total < 0 || msg.total > this.maxBytes) {
         throw new AssemblyError('overflow', `segment of ${msg.total} bytes > ${this.maxBytes}`);
       }
-    } else if (msg.total !== this.buffer.length) {
+    } else if (msg.total !== this.totalBytes) {
       throw new AssemblyError(
         'size-changed',
-        `chunk announces total ${msg.total}, first chunk announced ${this.buffer.length}`,
+        `chunk announces total ${msg.total}, first chunk announced ${this.totalBytes}`,
       );
     }
     if (this.complete) throw new AssemblyError('overflow', 'chunk after the segment completed');
@@ -111,8 +118,16 @@ export class SegmentAssembler {
     if (msg.offset + msg.chunk.length > msg.total) {
       throw new AssemblyError('overflow', 'chunk runs past the segment total');
     }
-    this.buffer ??= new Uint8Array(msg.total);
-    this.buffer.set(msg.chunk, msg.offset);
+    this.totalBytes = msg.total;
+    const needed = msg.offset + msg.chunk.length;
+    const capacity = this.buffer?.length ?? 0;
+    if (needed > capacity || (msg.total === 0 && this.buffer === undefined)) {
+      // Doubling up to the total: a peer that announces 32 MB and sends 16 KiB costs 64 KiB.
+      const grown = new Uint8Array(Math.min(msg.total, Math.max(needed, capacity * 2, 65_536)));
+      if (this.buffer) grown.set(this.buffer.subarray(0, this.receivedBytes));
+      this.buffer = grown;
+    }
+    this.buffer?.set(msg.chunk, msg.offset);
     this.receivedBytes += msg.chunk.length;
   }
 

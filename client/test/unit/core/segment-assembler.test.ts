@@ -96,6 +96,30 @@ describe('chunkSegment + SegmentAssembler', () => {
     expect(a.bytes()).toHaveLength(0);
   });
 
+  it('holds memory for the bytes received, not for the total a peer claims', () => {
+    const a = new SegmentAssembler({ requestId: 1, seq: 5 });
+    const claimed = 32 * 1024 * 1024;
+    a.push({
+      type: 'data',
+      requestId: 1,
+      seq: 5,
+      total: claimed,
+      offset: 0,
+      chunk: new Uint8Array(MAX_CHUNK_BYTES),
+    });
+    expect(a.total).toBe(claimed);
+    expect(a.allocated).toBeLessThanOrEqual(64 * 1024);
+    // A real segment still ends in a buffer of exactly its size, bytes intact.
+    const segment = Uint8Array.from({ length: 300_001 }, (_, i) => (i * 7) & 0xff);
+    const b = new SegmentAssembler({ requestId: 2, seq: 6 });
+    for (const m of chunkSegment(2, 6, segment)) {
+      b.push(m);
+      expect(b.allocated).toBeLessThanOrEqual(Math.max(2 * b.received, 65_536));
+    }
+    expect(b.allocated).toBe(segment.length);
+    expect(same(b.bytes(), segment)).toBe(true);
+  });
+
   it('rejects bad chunkSegment arguments', () => {
     expect(() => chunkSegment(1, 2, new Uint8Array(4), 0)).toThrow(/maxChunk/);
     expect(() => chunkSegment(1, 2, new Uint8Array(4), MAX_CHUNK_BYTES + 1)).toThrow(/maxChunk/);
