@@ -10,6 +10,11 @@ await serveChild(async () => {
     port: 0,
     host: '127.0.0.1',
     logLevel: 'silent',
+    // The per-connection relay limit is abuse policy, not capacity: at 10k peers the load is
+    // ~1 msg/s per connection and never meets it, but a small run (the integration test's 60
+    // peers at saturation) would measure the limiter instead of the server. The tracker has none.
+    signalingRelayRate: 1e6,
+    signalingRelayBurst: 1e6,
   };
   const server = await startServer({ config, logger: createLogger(config) });
   return {
