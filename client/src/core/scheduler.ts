@@ -41,6 +41,12 @@ export interface SchedulerConfig {
    */
   seeders: number;
   /**
+   * Smallest neighbourhood (this viewer and its peers) that gets more than one seeder; a
+   * smaller one gets one. In a neighbourhood of 2–5 a second CDN copy is 20–50 % of its bytes,
+   * and one viewer would win every race for the live edge and never serve. @default 6
+   */
+  extraSeedersFrom: number;
+  /**
    * The next-ranked (backup) viewer fetches a segment nobody announced once its slack before
    * the CDN deadline line is under this, ms: before everyone else would. @default 1000
    */
@@ -67,6 +73,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   initialPeerThroughput: 125,
   initialSegmentBytes: 250_000,
   seeders: 2,
+  extraSeedersFrom: 6,
   backupLeadMs: 1000,
   maxRequestsPerPeer: 2,
   maxCdnRequests: 2,
@@ -303,8 +310,9 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       peers.map((p) => p.id),
       s.seq,
     );
-    if (rank < config.seeders) fetchCdn(s.seq, 'seeder');
-    else if (rank < config.seeders + 1 && slack <= config.backupLeadMs) {
+    const seeders = peers.length + 1 >= config.extraSeedersFrom ? config.seeders : 1;
+    if (rank < seeders) fetchCdn(s.seq, 'seeder');
+    else if (rank < seeders + 1 && slack <= config.backupLeadMs) {
       fetchCdn(s.seq, 'backup');
     }
   }

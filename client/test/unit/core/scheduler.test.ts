@@ -190,8 +190,20 @@ describe('schedule', () => {
     expect(schedule(input({ segments: [ok], peers: [peer('a', [104])] }), config)).toEqual([]);
   });
 
+  it('gives a small neighbourhood one seeder: the second-ranked only backs up', () => {
+    expect(config.seeders).toBeGreaterThan(1);
+    const ids = ['a']; // self + 1 peer, under extraSeedersFrom
+    const peers = ids.map((id) => peer(id, []));
+    const s1 = seqWithRank(1, ids);
+    expect(schedule(input({ segments: [seg(s1, { start: 400 })], peers }), config)).toEqual([]);
+    const s0 = seqWithRank(0, ids);
+    expect(schedule(input({ segments: [seg(s0, { start: 400 })], peers }), config)).toEqual([
+      { type: 'cdn', seq: s0, reason: 'seeder' },
+    ]);
+  });
+
   it('lets the lowest-hash viewers seed a new live-edge segment and the next one back them up', () => {
-    const ids = ['a', 'b', 'c', 'd'];
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
     const peers = ids.map((id) => peer(id, []));
     // Ranks 0 .. seeders-1 seed at once; the next one backs them up.
     const s0 = seqWithRank(config.seeders - 1, ids);
