@@ -198,7 +198,8 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
     );
     console.log('lying-peer engine integrity', JSON.stringify(engineFigures));
     console.log(
-      `lying-peer: liar ${liarId} lied in ${liedFrames} data frames; reporters ${reporters.size}, ` +
+      `lying-peer: liar ${liarId} (peers ${liarStats.peers}, uploaded ${liarStats.uploadBytes} B) ` +
+        `lied in ${liedFrames} data frames; reporters ${reporters.size}, ` +
         `excluded ${excluded}; server fetched ${cost.segmentFetches} segments ` +
         `(${(cost.segmentBytes / 1e6).toFixed(2)} MB, hash ${cost.hashMs.toFixed(1)} ms total) ` +
         `vs origin ${origin.segmentRequests} segment requests`,
