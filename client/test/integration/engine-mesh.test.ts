@@ -62,6 +62,13 @@ describe('engines in Node mesh through a real signaling server', () => {
     // Deadlines far ahead: the scheduler is free to wait for peers.
     const farAhead = { position: -60, rate: 1 };
 
+    // The server hashes each segment once it watches the rendition (from the first join on);
+    // peer bytes are verified against those hashes, so the second engine waits for them.
+    const published = new Set<number>();
+    const stopListening = server.integrity!.onPublish((swarm, h) => {
+      if (swarm === 'demo/360p') published.add(h.seq);
+    });
+
     const first = newEngine();
     first.updatePlaylist('360p', segments);
     first.setPlayback(farAhead, true);
@@ -73,6 +80,9 @@ describe('engines in Node mesh through a real signaling server', () => {
       expect(got.source).toBe('cdn');
       expect(Buffer.compare(got.bytes, originals[i]!)).toBe(0);
     }
+
+    await waitFor('hashes published', () => segments.every((s) => published.has(s.seq)));
+    stopListening();
 
     const second = newEngine();
     second.updatePlaylist('360p', segments);
