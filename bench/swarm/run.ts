@@ -10,14 +10,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../test/support/server.js';
-import {
-  openViewer,
-  sleep,
-  waitForPlayback,
-  type Viewer,
-  type ViewerStats,
-} from '../../test/support/viewers.js';
+import { addTestChannel, requireBuiltPages, startTestServer } from '../../test/support/server.js';
+import { closeViewers, openViewers, statsOf, waitForPlayback } from '../../test/support/viewers.js';
+import { sleep } from '../../test/support/wait.js';
 import { CpuMeter } from '../lib/cpu.js';
 import { CountingProxy } from './counting-proxy.js';
 import { renderChart } from './chart.js';
@@ -50,12 +45,8 @@ async function runMode(
   counter: () => number,
 ): Promise<ModeRun> {
   const query = mode === 'cdn' ? '?p2p=0' : '';
-  const viewers: Viewer[] = [];
   console.error(`[${mode}] joining ${N} viewers 1 s apart…`);
-  for (let i = 0; i < N; i++) {
-    viewers.push(await openViewer(browser, `${base}/watch/${channel}${query}`));
-    await sleep(1000);
-  }
+  const viewers = await openViewers(browser, `${base}/watch/${channel}${query}`, N);
   await waitForPlayback(viewers, 60_000);
   console.error(`[${mode}] warm-up ${WARMUP / 1000} s, then ${MEASURE / 1000} s measured…`);
   await sleep(WARMUP);
@@ -63,20 +54,19 @@ async function runMode(
   const origin0 = counter();
   const t0 = Date.now();
   const samples: Sample[] = [];
-  const snapshot = async (): Promise<ViewerStats[]> => Promise.all(viewers.map((v) => v.stats()));
-  const first = await snapshot();
+  const first = await statsOf(viewers);
   samples.push({ t: 0, viewers: first, originBytes: 0 });
   while (Date.now() - t0 < MEASURE) {
     await sleep(Math.min(2000, MEASURE - (Date.now() - t0)));
     samples.push({
       t: (Date.now() - t0) / 1000,
-      viewers: await snapshot(),
+      viewers: await statsOf(viewers),
       originBytes: counter() - origin0,
     });
   }
   const cpuBusy = cpu.busy();
   const errors = viewers.flatMap((v) => v.errors);
-  await Promise.all(viewers.map((v) => v.close()));
+  await closeViewers(viewers);
   return { mode, viewers: N, samples, cpuBusy, errors };
 }
 
@@ -92,15 +82,7 @@ async function main(): Promise<void> {
     proxy = new CountingProxy(source.origin);
     const proxied = `${await proxy.start()}${source.pathname}${source.search}`;
     channel = 'bench';
-    await server.registry.create({
-      id: channel,
-      name: 'bench source',
-      sourceUrl: proxied,
-      enabled: true,
-      p2pEnabled: true,
-      maxNeighbours: 8,
-      allowedOrigins: [],
-    });
+    await addTestChannel(server, { id: channel, name: 'bench source', sourceUrl: proxied });
     const c = proxy.counter;
     counter = () => c.segmentBytes;
   }

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_CHANNEL, type Channel } from '../../signaling-server/src/channels/channel.js';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from '../../signaling-server/src/config.js';
 import { createLogger } from '../../signaling-server/src/logger.js';
 import { startServer, type MeshcastServer } from '../../signaling-server/src/server.js';
@@ -50,4 +51,15 @@ export function requireBuiltPages(): void {
       `player-demo is not built (${DEFAULT_SERVER_CONFIG.staticDir}): run npm run build`,
     );
   }
+}
+
+/**
+ * Adds a channel to the server's registry: the demo channel's settings (its stream, enabled,
+ * P2P on, 8 neighbours, any origin) with the given fields.
+ */
+export function addTestChannel(
+  server: MeshcastServer,
+  channel: Pick<Channel, 'id' | 'name'> & Partial<Channel>,
+): Promise<Channel> {
+  return server.registry.create({ ...DEMO_CHANNEL, ...channel });
 }

@@ -2,9 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
-import { openViewer, waitForPlayback, type Viewer } from '../../../test/support/viewers.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import {
+  closeViewers,
+  openViewer,
+  waitForPlayback,
+  type Viewer,
+} from '../../../test/support/viewers.js';
 import type { MeshcastServer } from '../../../signaling-server/src/server.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-3f9c1d7a5b';
@@ -12,20 +16,17 @@ const RESULTS_DIR = resolve(import.meta.dirname, '../../../test-results');
 /** A name that would run script if the page ever rendered it as HTML. */
 const HOSTILE_NAME = 'E2E <img src=x onerror="alert(1)"> & “co”';
 
+const e2e = useE2eFixture({ adminToken: ADMIN_TOKEN });
 let server: MeshcastServer;
 let browser: Browser;
 const viewers: Viewer[] = [];
 
-beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback', adminToken: ADMIN_TOKEN });
-  browser = await launchChromium();
+beforeAll(() => {
+  ({ server, browser } = e2e);
 });
 
 afterAll(async () => {
-  await Promise.all(viewers.map((v) => v.close()));
-  await browser.close();
-  await server.close();
+  await closeViewers(viewers);
 });
 
 /** Fills the channel form's text fields that are given. */

@@ -1,16 +1,16 @@
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/support/chromium.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
 import { FaultProxy } from '../../../test/support/fault-proxy.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { addTestChannel } from '../../../test/support/server.js';
+import { sleep } from '../../../test/support/wait.js';
 import {
-  delta,
+  closeViewers,
+  measureWindow,
   openViewer,
-  sleep,
-  waitForPlayback,
+  totalOf,
   type Viewer,
 } from '../../../test/support/viewers.js';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
 
 /**
  * A flaky CDN: a proxy in front of the origin answers 20 % of the segment requests with 503.
@@ -54,31 +54,21 @@ function classify(log: readonly FetchRecord[]): { failed: number; retried: numbe
   return { failed, retried, peer: failed - retried };
 }
 
-let server: MeshcastServer;
+const e2e = useE2eFixture();
 let proxy: FaultProxy;
-let browser: Browser;
 
 beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
-  proxy = new FaultProxy(server.url, { segment503Rate: FAULT_RATE });
+  proxy = new FaultProxy(e2e.server.url, { segment503Rate: FAULT_RATE });
   const proxied = await proxy.start();
-  await server.registry.create({
+  await addTestChannel(e2e.server, {
     id: 'flaky',
     name: 'demo through a flaky CDN',
     sourceUrl: `${proxied}/live/demo/master.m3u8`,
-    enabled: true,
-    p2pEnabled: true,
-    maxNeighbours: 8,
-    allowedOrigins: [],
   });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser.close();
   await proxy.stop();
-  await server.close();
 });
 
 describe('CDN answering 503 to 20 % of segment requests', () => {
@@ -90,7 +80,11 @@ describe('CDN answering 503 to 20 % of segment requests', () => {
     const open = async (query: string, logs: FetchRecord[][]): Promise<Viewer> => {
       const log: FetchRecord[] = [];
       logs.push(log);
-      return openViewer(browser, `${server.url}/watch/flaky${query}`, logSegmentResponses(log));
+      return openViewer(
+        e2e.browser,
+        `${e2e.server.url}/watch/flaky${query}`,
+        logSegmentResponses(log),
+      );
     };
     for (let i = 0; i < P2P_VIEWERS; i++) {
       p2p.push(await open('', p2pLogs));
@@ -99,15 +93,17 @@ describe('CDN answering 503 to 20 % of segment requests', () => {
     }
     const all = [...p2p, ...cdn];
     const allLogs = [...p2pLogs, ...cdnLogs];
-    await waitForPlayback(all);
-    await sleep(WARMUP_MS);
-    const logLength = allLogs.map((l) => l.length);
-    const before = await Promise.all(all.map((v) => v.stats()));
-    const faultsBefore = { ...proxy.counters };
-    await sleep(MEASURE_MS);
-    const after = await Promise.all(all.map((v) => v.stats()));
+    let logLength: number[] = [];
+    let faultsBefore = { ...proxy.counters };
+    const { deltas } = await measureWindow(all, {
+      warmupMs: WARMUP_MS,
+      measureMs: MEASURE_MS,
+      onStart: () => {
+        logLength = allLogs.map((l) => l.length);
+        faultsBefore = { ...proxy.counters };
+      },
+    });
     const logs = allLogs.map((l, i) => l.slice(logLength[i]));
-    const deltas = before.map((b, i) => delta(b, after[i]!));
     const p2pDeltas = deltas.slice(0, P2P_VIEWERS);
     const cdnDeltas = deltas.slice(P2P_VIEWERS);
     const sum = (xs: { failed: number; retried: number; peer: number }[]) =>
@@ -118,8 +114,8 @@ describe('CDN answering 503 to 20 % of segment requests', () => {
       }));
     const p2pFaults = sum(logs.slice(0, P2P_VIEWERS).map(classify));
     const cdnFaults = sum(logs.slice(P2P_VIEWERS).map(classify));
-    const p2pBytes = p2pDeltas.reduce((n, d) => n + d.p2pBytes, 0);
-    const cdnBytes = p2pDeltas.reduce((n, d) => n + d.cdnBytes, 0);
+    const p2pBytes = totalOf(p2pDeltas, 'p2pBytes');
+    const cdnBytes = totalOf(p2pDeltas, 'cdnBytes');
     const injected = proxy.counters.injected503 - faultsBefore.injected503;
     const requests = proxy.counters.segmentRequests - faultsBefore.segmentRequests;
     console.log(
@@ -137,6 +133,6 @@ describe('CDN answering 503 to 20 % of segment requests', () => {
       expect(d.mediaSec, `p2p viewer ${i} played`).toBeGreaterThan((MEASURE_MS / 1000) * 0.95);
     }
     for (const v of all) expect(v.errors).toEqual([]);
-    await Promise.all(all.map((v) => v.close()));
+    await closeViewers(all);
   });
 });

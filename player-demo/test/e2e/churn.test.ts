@@ -1,15 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { sleep } from '../../../test/support/wait.js';
 import {
   openViewer,
-  sleep,
   waitForPlayback,
   type Viewer,
   type ViewerStats,
 } from '../../../test/support/viewers.js';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
 
 /**
  * Churn: 8 P2P viewers and, at the same time in the same browser, 8 CDN-only viewers (?p2p=0)
@@ -47,24 +44,26 @@ const progress = (what: string): void => {
   console.log(`churn +${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
 };
 
-let server: MeshcastServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const e2e = useE2eFixture();
 
 const open = async (group: Group): Promise<Slot> => ({
   group,
-  viewer: await openViewer(browser, `${server.url}/watch/demo${group === 'cdn' ? '?p2p=0' : ''}`),
+  viewer: await openViewer(
+    e2e.browser,
+    `${e2e.server.url}/watch/demo${group === 'cdn' ? '?p2p=0' : ''}`,
+  ),
   base: undefined,
+});
+
+const emptyTally = (): Tally => ({
+  viewers: 0,
+  stalls: 0,
+  stallMs: 0,
+  playMs: 0,
+  p2pBytes: 0,
+  cdnBytes: 0,
+  startupMs: [],
+  each: [],
 });
 
 function account(tally: Tally, slot: Slot, end: ViewerStats): void {
@@ -91,28 +90,7 @@ describe('churn: a third of the viewers replaced every 20 s', () => {
     await sleep(WARMUP_MS);
     for (const s of slots) s.base = await s.viewer.stats();
 
-    const tally: Record<Group, Tally> = {
-      p2p: {
-        viewers: 0,
-        stalls: 0,
-        stallMs: 0,
-        playMs: 0,
-        p2pBytes: 0,
-        cdnBytes: 0,
-        startupMs: [],
-        each: [],
-      },
-      cdn: {
-        viewers: 0,
-        stalls: 0,
-        stallMs: 0,
-        playMs: 0,
-        p2pBytes: 0,
-        cdnBytes: 0,
-        startupMs: [],
-        each: [],
-      },
-    };
+    const tally: Record<Group, Tally> = { p2p: emptyTally(), cdn: emptyTally() };
     const errors: string[] = [];
     const leave = async (slot: Slot): Promise<void> => {
       account(tally[slot.group], slot, await slot.viewer.stats());

@@ -1,8 +1,8 @@
-import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
-import { launchChromium, newViewerContext } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { newViewerContext } from '../../../test/support/chromium.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { addTestChannel } from '../../../test/support/server.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
 
 // Every page under the server's Content-Security-Policy in real Chromium: no violation
@@ -11,9 +11,8 @@ import { startPageServer, type PageServer } from './support/page-server.js';
 
 const ADMIN_TOKEN = 'e2e-csp-admin-token-8a1f0c';
 
-let server: MeshcastServer;
+const e2e = useE2eFixture({ adminToken: ADMIN_TOKEN });
 let pages: PageServer;
-let browser: Browser;
 
 interface Violation {
   directive: string;
@@ -51,34 +50,25 @@ function recorder(): void {
 }
 
 beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback', adminToken: ADMIN_TOKEN });
   pages = await startPageServer();
   // A channel whose HLS is on another origin over plain http (here: the same stream through
   // the server's own address under another name, 127.0.0.1 vs localhost).
-  const other = server.url.replace('127.0.0.1', 'localhost');
-  await server.registry.create({
+  const other = e2e.server.url.replace('127.0.0.1', 'localhost');
+  await addTestChannel(e2e.server, {
     id: 'elsewhere',
     name: 'Elsewhere',
     sourceUrl: `${other}/live/demo/master.m3u8`,
-    enabled: true,
-    p2pEnabled: true,
-    maxNeighbours: 8,
-    allowedOrigins: [],
   });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser.close();
   await pages.close();
-  await server.close();
 });
 
 async function open(
   url: string,
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await newViewerContext(browser);
+  const context = await newViewerContext(e2e.browser);
   await context.addInitScript(recorder);
   const page = await context.newPage();
   const errors: string[] = [];
@@ -117,7 +107,7 @@ async function expectClean(page: Page, errors: string[]): Promise<void> {
 
 describe('Content-Security-Policy in Chromium', () => {
   it('landing page: lists channels with no violation; an inline script would be one', async () => {
-    const { context, page, errors } = await open(`${server.url}/`);
+    const { context, page, errors } = await open(`${e2e.server.url}/`);
     await page.locator('#channels a[href="/watch/demo"]').first().waitFor();
     await expectClean(page, errors);
     // The recorder does see violations: an injected inline script is refused and reported.
@@ -135,7 +125,7 @@ describe('Content-Security-Policy in Chromium', () => {
 
   it('watch page: plays the demo channel and a channel whose HLS is on another origin', async () => {
     for (const id of ['demo', 'elsewhere']) {
-      const { context, page, errors } = await open(`${server.url}/watch/${id}`);
+      const { context, page, errors } = await open(`${e2e.server.url}/watch/${id}`);
       await playing(page);
       await expectClean(page, errors);
       await context.close();
@@ -143,7 +133,7 @@ describe('Content-Security-Policy in Chromium', () => {
   });
 
   it('embed page: plays, alone and framed by a page of another origin', async () => {
-    const alone = await open(`${server.url}/embed/demo`);
+    const alone = await open(`${e2e.server.url}/embed/demo`);
     await playing(alone.page);
     await expectClean(alone.page, alone.errors);
     await alone.context.close();
@@ -151,7 +141,7 @@ describe('Content-Security-Policy in Chromium', () => {
     pages.set(
       '/frame.html',
       `<!doctype html><html><body>
-<iframe id="f" src="${server.url}/embed/demo" width="480" height="270" allow="autoplay"></iframe>
+<iframe id="f" src="${e2e.server.url}/embed/demo" width="480" height="270" allow="autoplay"></iframe>
 </body></html>`,
     );
     const framed = await open(`${pages.origin}/frame.html`);
@@ -164,14 +154,14 @@ describe('Content-Security-Policy in Chromium', () => {
   });
 
   it('video.js demo: plays', async () => {
-    const { context, page, errors } = await open(`${server.url}/demo/videojs`);
+    const { context, page, errors } = await open(`${e2e.server.url}/demo/videojs`);
     await playing(page);
     await expectClean(page, errors);
     await context.close();
   });
 
   it('embedding examples: the element, the data attribute and the iframe all play', async () => {
-    const { context, page, errors } = await open(`${server.url}/demo/embed`);
+    const { context, page, errors } = await open(`${e2e.server.url}/demo/embed`);
     await playing(page, 2);
     const frame = await (await page.waitForSelector('iframe')).contentFrame();
     await playing(frame!);
@@ -180,7 +170,7 @@ describe('Content-Security-Policy in Chromium', () => {
   });
 
   it('admin page: logs in and draws the uPlot charts of a channel', async () => {
-    const { context, page, errors } = await open(`${server.url}/admin`);
+    const { context, page, errors } = await open(`${e2e.server.url}/admin`);
     await page.fill('#token', ADMIN_TOKEN);
     await page.click('#login button[type=submit]');
     const row = page.locator('tr[data-channel="demo"]');

@@ -3,14 +3,10 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EMBED_BUNDLE } from '../../../signaling-server/src/http/embed-routes.js';
 import type { MeshcastServer } from '../../../signaling-server/src/server.js';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
-import {
-  EVENT_RECORDER,
-  openEmbedViewer,
-  until,
-  type EmbedViewer,
-} from './support/embed-viewers.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { addTestChannel } from '../../../test/support/server.js';
+import { waitUntil } from '../../../test/support/wait.js';
+import { EVENT_RECORDER, openEmbedViewer, type EmbedViewer } from './support/embed-viewers.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
 import type * as MeshcastIife from '../../../client/src/embed/iife.js';
 
@@ -20,38 +16,28 @@ type MeshcastGlobal = typeof MeshcastIife;
 // The one-script embed on a page of another origin (another port), the origin policy, and
 // the iframe embed, against the real build in real Chromium with loopback-only WebRTC.
 
+const e2e = useE2eFixture();
 let server: MeshcastServer;
 let pages: PageServer;
 let browser: Browser;
 
-const channel = (id: string, allowedOrigins: string[]) => ({
-  id,
-  name: `embed test ${id}`,
-  sourceUrl: '/live/demo/master.m3u8',
-  enabled: true,
-  p2pEnabled: true,
-  maxNeighbours: 8,
-  allowedOrigins,
-});
+const addChannel = (id: string, allowedOrigins: string[]) =>
+  addTestChannel(server, { id, name: `embed test ${id}`, allowedOrigins });
 
 beforeAll(async () => {
-  requireBuiltPages();
   if (!existsSync(DEFAULT_EMBED_BUNDLE)) {
     throw new Error(`${DEFAULT_EMBED_BUNDLE} is not built: run npm run build`);
   }
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
+  ({ server, browser } = e2e);
   pages = await startPageServer();
   // embed-a lists the test page's origin, embed-b allows any, embed-locked another origin only.
-  await server.registry.create(channel('embed-a', [pages.origin]));
-  await server.registry.create(channel('embed-b', []));
-  await server.registry.create(channel('embed-locked', ['https://example.com']));
-  browser = await launchChromium();
+  await addChannel('embed-a', [pages.origin]);
+  await addChannel('embed-b', []);
+  await addChannel('embed-locked', ['https://example.com']);
 });
 
 afterAll(async () => {
-  await browser.close();
   await pages.close();
-  await server.close();
 });
 
 const twoChannelsPage = (host: string): string => `<!doctype html>
@@ -69,7 +55,7 @@ describe('one-script embed on another origin', () => {
       viewers.push(await openEmbedViewer(browser, `${pages.origin}/two.html`));
     }
     const ids = ['a', 'b'];
-    await until(
+    await waitUntil(
       'all four players show a first frame',
       async () => {
         const all = await Promise.all(viewers.flatMap((v) => ids.map((id) => v.stats(id))));
@@ -79,7 +65,7 @@ describe('one-script embed on another origin', () => {
     );
     // Per channel: both viewers connected to each other, and every player took segments from
     // its peer (the seeder of each new segment varies with the segment).
-    await until(
+    await waitUntil(
       'every player takes segment bytes from the other page and gives some back',
       async () => {
         for (const id of ids) {
@@ -120,7 +106,7 @@ describe('one-script embed on another origin', () => {
     const sockets = server.signaling.stats().sockets;
     expect(sockets).toBe(4);
     await viewers[0]!.page.evaluate(() => document.getElementById('a')?.remove());
-    await until(
+    await waitUntil(
       'the removed player closed its socket',
       () => server.signaling.stats().sockets === 3,
     );
@@ -146,7 +132,7 @@ describe('one-script embed on another origin', () => {
 </body></html>`,
     );
     const v = await openEmbedViewer(browser, `${pages.origin}/locked.html`);
-    await until('the refusal is shown', async () => (await v.errors()).length > 0, 15_000);
+    await waitUntil('the refusal is shown', async () => (await v.errors()).length > 0, 15_000);
     const [error] = await v.errors();
     expect(error).toMatchObject({ id: 'locked', type: 'origin-not-allowed', fatal: true });
     const shown = await v.page.evaluate(
@@ -224,7 +210,7 @@ describe('one-script embed on another origin', () => {
     expect(result.playing).toBeGreaterThan(0);
     expect(result.cdnBytes).toBeGreaterThan(0);
     // The mounted player's socket is gone; the element (restarted with p2p off) has none.
-    await until(
+    await waitUntil(
       'sockets of this page are closed',
       () => server.signaling.stats().sockets === sockets,
     );

@@ -1,19 +1,14 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import type { BrowserContext } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { sleep } from '../../../test/support/wait.js';
 import {
+  closeViewers,
+  measureWindow,
   openViewer,
-  sleep,
+  openViewers,
   waitForPlayback,
-  type Viewer,
-  type ViewerStats,
 } from '../../../test/support/viewers.js';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
-import type { PlayerStats } from '../../../client/src/index.js';
-
-type Stats = ViewerStats &
-  Pick<PlayerStats, 'peerId' | 'verifiedSegments' | 'corruptSegments' | 'bannedPeers'>;
 
 /**
  * One viewer lies: its page's RTCDataChannel.prototype.send flips payload bytes of every
@@ -97,48 +92,36 @@ const recordFragments = (): void => {
   });
 };
 
-let server: MeshcastServer;
-let browser: Browser;
+const e2e = useE2eFixture();
 /** seq -> every hash the server published for it (any rendition). */
 const published = new Map<number, Set<string>>();
 
-beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
-  server.integrity?.onPublish((_swarm, h) => {
+beforeAll(() => {
+  e2e.server.integrity?.onPublish((_swarm, h) => {
     let set = published.get(h.seq);
     if (!set) published.set(h.seq, (set = new Set()));
     set.add(h.sha256);
   });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
 });
 
 describe('a lying peer among honest viewers (real Chromium)', () => {
   it('never reaches an honest player: banned, reported, excluded, and nobody stalls', async () => {
+    const { server } = e2e;
     const url = `${server.url}/watch/demo`;
     const init =
       (fn: () => void) =>
       async (context: BrowserContext): Promise<void> => {
         await context.addInitScript(fn);
       };
-    const liar = await openViewer(browser, url, init(corruptDataFrames));
-    const honest: Viewer[] = [];
-    for (let i = 0; i < HONEST; i++) {
-      await sleep(1000);
-      honest.push(await openViewer(browser, url, init(recordFragments)));
-    }
+    const liar = await openViewer(e2e.browser, url, init(corruptDataFrames));
+    await sleep(1000);
+    const honest = await openViewers(e2e.browser, url, HONEST, { prepare: init(recordFragments) });
     await waitForPlayback([liar, ...honest]);
-    await sleep(WARMUP_MS);
-    const stats = (v: Viewer): Promise<Stats> => v.stats() as Promise<Stats>;
-    const before = await Promise.all(honest.map(stats));
-    await sleep(MEASURE_MS);
-    const after = await Promise.all(honest.map(stats));
-    const liarStats = await stats(liar);
+    const { before, after } = await measureWindow(honest, {
+      warmupMs: WARMUP_MS,
+      measureMs: MEASURE_MS,
+    });
+    const liarStats = await liar.stats();
     const liedFrames = await liar.page.evaluate(
       () => (window as unknown as { __liedFrames: number }).__liedFrames,
     );
@@ -245,6 +228,6 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
       `lying-peer: verify cost ${bench.ms.toFixed(2)} ms per ${bench.bytes}-byte segment`,
     );
     expect(bench.ms).toBeLessThan(20);
-    await Promise.all([liar, ...honest].map((v) => v.close()));
+    await closeViewers([liar, ...honest]);
   });
 });

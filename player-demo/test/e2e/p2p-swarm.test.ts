@@ -1,51 +1,27 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { sleep } from '../../../test/support/wait.js';
 import {
+  closeViewers,
   delta,
-  openViewer,
-  sleep,
-  waitForPlayback,
+  measureWindow,
+  openViewers,
+  totalOf,
   type Viewer,
-  type ViewerStats,
+  type ViewerDelta,
 } from '../../../test/support/viewers.js';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
 
 const VIEWERS = 6;
 const WARMUP_MS = 15_000;
 const MEASURE_MS = 60_000;
 
-let server: MeshcastServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  requireBuiltPages();
-  // Loopback-only ICE: every WebRTC byte stays on this machine.
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+// Loopback-only ICE: every WebRTC byte stays on this machine.
+const e2e = useE2eFixture({ iceCandidateFilter: 'loopback' });
 
 /** Joins the viewers one second apart, warms up, and measures a window. */
-async function run(
-  query: string,
-): Promise<{ viewers: Viewer[]; deltas: ReturnType<typeof delta>[] }> {
-  const viewers: Viewer[] = [];
-  for (let i = 0; i < VIEWERS; i++) {
-    viewers.push(await openViewer(browser, `${server.url}/watch/demo${query}`));
-    await sleep(1000);
-  }
-  await waitForPlayback(viewers);
-  await sleep(WARMUP_MS);
-  const before = await Promise.all(viewers.map((v) => v.stats()));
-  await sleep(MEASURE_MS);
-  const after = await Promise.all(viewers.map((v) => v.stats()));
-  const deltas = before.map((b, i) => delta(b, after[i]!));
+async function run(query: string): Promise<{ viewers: Viewer[]; deltas: ViewerDelta[] }> {
+  const viewers = await openViewers(e2e.browser, `${e2e.server.url}/watch/demo${query}`, VIEWERS);
+  const { deltas } = await measureWindow(viewers, { warmupMs: WARMUP_MS, measureMs: MEASURE_MS });
   return { viewers, deltas };
 }
 
@@ -59,13 +35,13 @@ describe('P2P swarm of 6 viewers on the demo channel', () => {
     cdnOnlyStallMs = deltas.map((d) => d.stallMs);
     console.log('cdn-only', JSON.stringify(deltas));
     for (const d of deltas) expect(d.p2pBytes).toBe(0);
-    await Promise.all(viewers.map((v) => v.close()));
+    await closeViewers(viewers);
   });
 
   it('offloads >= 60% of segment bytes to peers with no more stalls, then survives alone', async () => {
     const { viewers, deltas } = await run('');
-    const p2p = deltas.reduce((n, d) => n + d.p2pBytes, 0);
-    const cdn = deltas.reduce((n, d) => n + d.cdnBytes, 0);
+    const p2p = totalOf(deltas, 'p2pBytes');
+    const cdn = totalOf(deltas, 'cdnBytes');
     const offload = p2p / (p2p + cdn);
     console.log('p2p', JSON.stringify(deltas));
     console.log(
@@ -85,10 +61,10 @@ describe('P2P swarm of 6 viewers on the demo channel', () => {
 
     // All but one leave: the last keeps playing from the CDN without a stall.
     const last = viewers[VIEWERS - 1]!;
-    await Promise.all(viewers.slice(0, -1).map((v) => v.close()));
+    await closeViewers(viewers.slice(0, -1));
     const alone0 = await last.stats();
     await sleep(20_000);
-    const alone1: ViewerStats = await last.stats();
+    const alone1 = await last.stats();
     const d = delta(alone0, alone1);
     console.log('alone', JSON.stringify(d), 'peers', alone1.peers);
     expect(alone1.peers).toBe(0);

@@ -4,8 +4,7 @@ import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshcastServer } from '../../../signaling-server/src/server.js';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
 import { openEmbedViewer } from './support/embed-viewers.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
 
@@ -23,6 +22,7 @@ function snippet(name: string): string {
   return block[1];
 }
 
+const e2e = useE2eFixture();
 let server: MeshcastServer;
 let pages: PageServer;
 let browser: Browser;
@@ -95,16 +95,12 @@ async function expectPlaying(page: Page, selector: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
+  ({ server, browser } = e2e);
   pages = await startPageServer();
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser.close();
   await pages.close();
-  await server.close();
 });
 
 describe('client/README.md snippets', () => {

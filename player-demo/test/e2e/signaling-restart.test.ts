@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { addTestChannel, startTestServer } from '../../../test/support/server.js';
+import { sleep, waitUntil } from '../../../test/support/wait.js';
 import {
+  closeViewers,
   delta,
   openViewer,
-  sleep,
+  openViewers,
+  statsOf,
+  totalOf,
   waitForPlayback,
   type Viewer,
 } from '../../../test/support/viewers.js';
@@ -46,54 +46,28 @@ function meshState(viewer: Viewer): Promise<MeshState> {
   });
 }
 
-async function waitUntil(what: string, ok: () => Promise<boolean>, ms: number): Promise<number> {
-  const start = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(200);
-  }
-  return Date.now() - start;
-}
-
+// The fixture's server is the signaling server (restarted with its channels kept); the
+// origin is a second server.
+const signaling = useE2eFixture();
 let origin: MeshcastServer;
-let signaling: MeshcastServer;
-let browser: Browser;
-const dataDir = mkdtempSync(join(tmpdir(), 'meshcast-restart-'));
-
-const startSignaling = (port = 0): Promise<MeshcastServer> =>
-  startTestServer({ port, dataDir, iceCandidateFilter: 'loopback' });
 
 beforeAll(async () => {
-  requireBuiltPages();
   origin = await startTestServer();
-  signaling = await startSignaling();
-  await signaling.registry.create({
+  await addTestChannel(signaling.server, {
     id: 'ext',
     name: 'demo through a separate origin',
     sourceUrl: `${origin.url}/live/demo/master.m3u8`,
-    enabled: true,
-    p2pEnabled: true,
-    maxNeighbours: 8,
-    allowedOrigins: [],
   });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser.close();
-  await signaling.close();
   await origin.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('signaling server restart', () => {
   it('viewers keep playing and rebuild the mesh within 10 s', async () => {
-    const url = `${signaling.url}/watch/ext`;
-    const viewers: Viewer[] = [];
-    for (let i = 0; i < VIEWERS; i++) {
-      viewers.push(await openViewer(browser, url));
-      await sleep(1000);
-    }
+    const url = `${signaling.server.url}/watch/ext`;
+    const viewers = await openViewers(signaling.browser, url, VIEWERS);
     await waitForPlayback(viewers);
     for (const v of viewers) {
       await waitUntil(
@@ -104,13 +78,10 @@ describe('signaling server restart', () => {
     }
     await sleep(5000);
     const idsBefore = await Promise.all(viewers.map(async (v) => (await meshState(v)).peerId));
-    const before = await Promise.all(viewers.map((v) => v.stats()));
+    const before = await statsOf(viewers);
 
-    // Kill: every socket drops; the port is free again after close().
-    const port = signaling.port;
-    await signaling.close();
-    await sleep(DOWNTIME_MS);
-    signaling = await startSignaling(port);
+    // Kill: every socket drops; the same port serves again after the downtime.
+    await signaling.restartServer(DOWNTIME_MS);
     const restartedAt = Date.now();
 
     // Back in the mesh: a new peer id (joined the new server) and open connections.
@@ -130,7 +101,7 @@ describe('signaling server restart', () => {
     );
     const sinceRestart = Date.now() - restartedAt;
     // A viewer that arrives after the restart finds the others through the new server.
-    const late = await openViewer(browser, url);
+    const late = await openViewer(signaling.browser, url);
     await waitForPlayback([late]);
     const lateMs = await waitUntil(
       'the late viewer to get peers',
@@ -141,7 +112,7 @@ describe('signaling server restart', () => {
     );
 
     await sleep(Math.max(0, restartedAt + AFTER_MS - Date.now()));
-    const after = await Promise.all(viewers.map((v) => v.stats()));
+    const after = await statsOf(viewers);
     const deltas = before.map((b, i) => delta(b, after[i]!));
     const lateStats = await meshState(late);
     console.log(
@@ -157,8 +128,8 @@ describe('signaling server restart', () => {
       );
     }
     // The rebuilt mesh carries segments again.
-    expect(deltas.reduce((n, d) => n + d.p2pBytes, 0)).toBeGreaterThan(0);
+    expect(totalOf(deltas, 'p2pBytes')).toBeGreaterThan(0);
     for (const v of [...viewers, late]) expect(v.errors).toEqual([]);
-    await Promise.all([...viewers, late].map((v) => v.close()));
+    await closeViewers([...viewers, late]);
   });
 });

@@ -1,25 +1,12 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
-import { launchChromium } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
-import { openEmbedViewer, until, type EmbedViewer } from './support/embed-viewers.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { waitUntil } from '../../../test/support/wait.js';
+import { openEmbedViewer, type EmbedViewer } from './support/embed-viewers.js';
 
 // /demo/videojs: video.js with its own controls, playing through hls.js + meshcast.
 
-let server: MeshcastServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer({ iceCandidateFilter: 'loopback' });
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const e2e = useE2eFixture();
 
 interface VjsState {
   p2pBytes: number;
@@ -63,9 +50,11 @@ describe('video.js demo', () => {
   it('two viewers play through hls.js + meshcast with P2P, video.js controls and quality levels', async () => {
     const viewers: EmbedViewer[] = [];
     for (let i = 0; i < 2; i++) {
-      viewers.push(await openEmbedViewer(browser, `${server.url}/demo/videojs?channel=demo`));
+      viewers.push(
+        await openEmbedViewer(e2e.browser, `${e2e.server.url}/demo/videojs?channel=demo`),
+      );
     }
-    await until(
+    await waitUntil(
       'both video.js players show a first frame',
       async () =>
         (await Promise.all(viewers.map((v) => state(v.page)))).every(
@@ -73,7 +62,7 @@ describe('video.js demo', () => {
         ),
       40_000,
     );
-    await until(
+    await waitUntil(
       'segments travel between the two viewers',
       async () => {
         const s = await Promise.all(viewers.map((v) => state(v.page)));
@@ -109,7 +98,7 @@ describe('video.js demo', () => {
       ).qualityLevels();
       for (const level of list) level.enabled = level.id !== '360p';
     });
-    await until(
+    await waitUntil(
       'video.js selects the 240p level',
       async () => {
         const s = await state(page);

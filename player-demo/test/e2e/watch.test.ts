@@ -1,22 +1,8 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, newViewerContext } from '../../../test/support/chromium.js';
-import { requireBuiltPages, startTestServer } from '../../../test/support/server.js';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
+import { describe, expect, it } from 'vitest';
+import { newViewerContext } from '../../../test/support/chromium.js';
+import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
 
-let server: MeshcastServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  requireBuiltPages();
-  server = await startTestServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser.close();
-  await server.close();
-});
+const e2e = useE2eFixture();
 
 interface Sample {
   wall: number;
@@ -27,7 +13,7 @@ interface Sample {
 
 describe('watch page', () => {
   it('plays the demo channel for 20 s at real-time rate with no stall after startup', async () => {
-    const context = await newViewerContext(browser);
+    const context = await newViewerContext(e2e.browser);
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -52,7 +38,7 @@ describe('watch page', () => {
       );
     });
     const t0 = Date.now();
-    await page.goto(`${server.url}/watch/demo`);
+    await page.goto(`${e2e.server.url}/watch/demo`);
     await page.waitForFunction(() => window.meshcastPlayer?.stats().startupMs !== undefined, null, {
       timeout: 30_000,
     });
@@ -110,9 +96,9 @@ describe('watch page', () => {
   });
 
   it('explains an unknown channel instead of showing a blank page', async () => {
-    const context = await newViewerContext(browser);
+    const context = await newViewerContext(e2e.browser);
     const page = await context.newPage();
-    const res = await page.goto(`${server.url}/watch/no-such-channel`);
+    const res = await page.goto(`${e2e.server.url}/watch/no-such-channel`);
     expect(res?.status()).toBe(404);
     const message = page.locator('#message');
     await message.waitFor({ state: 'visible' });
@@ -122,9 +108,9 @@ describe('watch page', () => {
   });
 
   it('lists channels on the landing page with links to watch them', async () => {
-    const context = await newViewerContext(browser);
+    const context = await newViewerContext(e2e.browser);
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${e2e.server.url}/`);
     const link = page.locator('#channels a', { hasText: 'meshcast demo' });
     await link.waitFor();
     expect(await link.getAttribute('href')).toBe('/watch/demo');

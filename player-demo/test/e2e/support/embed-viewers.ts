@@ -68,17 +68,3 @@ export async function openEmbedViewer(browser: Browser, url: string): Promise<Em
     close: () => context.close(),
   };
 }
-
-/** Polls `check` until it returns true; throws `what` after `timeoutMs`. */
-export async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-}
