@@ -254,6 +254,8 @@ export class Engine extends Emitter<EngineEvents> {
         ...(this.options.wrtc && { wrtc: this.options.wrtc }),
         provide: (seq) => s.store.get(seq)?.bytes,
         haveMap: () => s.store.seqs(),
+        arriving: (seq) => s.arrival(seq),
+        arrivingSeqs: () => s.arrivingSeqs(),
         onUpload: (bytes) => {
           this.counters.uploadBytes += bytes;
         },

@@ -18,6 +18,8 @@ export interface PeerRequestOptions {
   /** Aborting cancels the request (a wire `cancel` is sent; it rejects with `cancelled`). */
   signal?: AbortSignal;
   onProgress?: (received: number, total: number) => void;
+  /** Each chunk's bytes as it arrives, in order (a view: copy it to keep it). Before onProgress. */
+  onData?: (offset: number, chunk: Uint8Array, total: number) => void;
 }
 
 /** What the requests need from their connection. */
@@ -153,7 +155,7 @@ export class PeerRequests {
     entry.firstAt ??= at;
     entry.firstBytes ??= message.chunk.length;
     const { assembler } = entry;
-    notify(entry.options, assembler.received, assembler.total ?? 0);
+    notify(entry.options, assembler.received, assembler.total ?? 0, message);
     if (!assembler.complete) {
       this.arm(entry);
       return;
@@ -196,8 +198,14 @@ export class PeerRequests {
 }
 
 /** Calls the caller's progress callback; a callback that throws must not break the transfer. */
-function notify(options: PeerRequestOptions, received: number, total: number): void {
+function notify(
+  options: PeerRequestOptions,
+  received: number,
+  total: number,
+  message: DataMessage,
+): void {
   try {
+    options.onData?.(message.offset, message.chunk, total);
     options.onProgress?.(received, total);
   } catch (err) {
     queueMicrotask(() => {

@@ -1,5 +1,6 @@
+import type { ArrivalSource } from './arrival.js';
 import type { UploadLimiter } from './upload-limiter.js';
-import { chunkSegment, type WireMessage } from './wire.js';
+import { MAX_CHUNK_BYTES, MAX_SEGMENT_BYTES, chunkSegment, type WireMessage } from './wire.js';
 
 /** The serving side of a peer connection's settings. */
 export interface ServingConfig {
@@ -18,6 +19,11 @@ export interface ServingConfig {
 export interface PeerServerLink {
   /** The bytes of a segment this side holds, or undefined. */
   provide: (seq: number) => Uint8Array | undefined;
+  /**
+   * A segment this side is still receiving, to relay as it arrives (cut-through); none: only
+   * complete segments are served.
+   */
+  arriving?: (seq: number) => ArrivalSource | undefined;
   send: (message: WireMessage) => void;
   /** Bytes queued on the data channel, not yet sent. */
   bufferedAmount: () => number;
@@ -47,6 +53,8 @@ export class PeerServer {
   private destroyed = false;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
   private wake: (() => void) | undefined;
+  /** Wakes a relay waiting for its upstream's next bytes (on cancel or destroy). */
+  private wakeRelay: (() => void) | undefined;
 
   constructor(
     private readonly config: Readonly<ServingConfig>,
@@ -89,7 +97,10 @@ export class PeerServer {
   /** Drops a queued request, or stops the one being served after its current chunk. */
   cancel(requestId: number): void {
     this.queue = this.queue.filter((j) => j.requestId !== requestId);
-    if (this.current?.requestId === requestId) this.current.cancelled = true;
+    if (this.current?.requestId === requestId) {
+      this.current.cancelled = true;
+      this.wakeRelay?.();
+    }
   }
 
   /** Stops serving and releases the drain timer. Safe to call twice. */
@@ -99,6 +110,7 @@ export class PeerServer {
     if (this.current) this.current.cancelled = true;
     clearTimeout(this.drainTimer);
     this.wake?.();
+    this.wakeRelay?.();
   }
 
   private async pump(): Promise<void> {
@@ -122,6 +134,11 @@ export class PeerServer {
     }
     const messages = bytes && chunkSegmentOrUndefined(job, bytes);
     if (!messages) {
+      const arrival = bytes ? undefined : this.arrivalOf(job.seq);
+      if (arrival) {
+        await this.relay(job, arrival);
+        return;
+      }
       this.link.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
       return;
     }
@@ -139,6 +156,73 @@ export class PeerServer {
     } finally {
       release?.();
     }
+  }
+
+  private arrivalOf(seq: number): ArrivalSource | undefined {
+    try {
+      const a = this.link.arriving?.(seq);
+      return a?.state === 'arriving' && a.total <= MAX_SEGMENT_BYTES ? a : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Serves a segment still arriving: chunks go out as they come in, but the last byte only once
+   * the segment is complete and verified here; if it fails instead, the remote gets `absent`.
+   */
+  private async relay(job: Job, arrival: ArrivalSource): Promise<void> {
+    const { requestId, seq } = job;
+    const total = arrival.total;
+    const upload = this.link.upload;
+    const release = upload ? await upload.slot(total) : undefined;
+    let sentUpTo = 0;
+    try {
+      for (;;) {
+        if (job.cancelled || this.destroyed) return;
+        if (arrival.state === 'failed') {
+          this.link.send({ type: 'absent', requestId, seq });
+          return;
+        }
+        const complete = arrival.state === 'complete';
+        // Withhold the final byte until the segment is verified here.
+        const ready = complete ? total : Math.min(arrival.received, total - 1);
+        if (sentUpTo >= ready && !(complete && sentUpTo === 0 && total === 0)) {
+          if (complete) return;
+          await this.nextChange(arrival);
+          continue;
+        }
+        const end = Math.min(ready, sentUpTo + MAX_CHUNK_BYTES);
+        const chunk = arrival.read(sentUpTo, end);
+        if (!chunk) {
+          this.link.send({ type: 'absent', requestId, seq });
+          return;
+        }
+        await this.drained();
+        await upload?.take(chunk.length);
+        if (job.cancelled || this.destroyed) return;
+        this.link.send({ type: 'data', requestId, seq, total, offset: sentUpTo, chunk });
+        sentUpTo = end;
+        this.sent += chunk.length;
+        this.link.uploaded(chunk.length, seq);
+        if (complete && sentUpTo >= total) return;
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Resolves on the arrival's next progress or end, or on cancel / destroy. */
+  private nextChange(arrival: ArrivalSource): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        stop();
+        this.wakeRelay = undefined;
+        resolve();
+      };
+      const stop = arrival.watch(done);
+      this.wakeRelay = done;
+    });
   }
 
   /** Resolves once the channel buffer is at or below the high-water mark (or on destroy). */

@@ -1,10 +1,11 @@
 import SimplePeer from 'simple-peer';
 import { Emitter } from './emitter.js';
+import type { ArrivalSource } from './arrival.js';
 import { filterSignal, type CandidateFilter } from './ice-filter.js';
 import {
   DEFAULT_INBOUND_GUARD_CONFIG,
+  FloodError,
   InboundGuard,
-  type FloodError,
   type InboundGuardConfig,
 } from './inbound-guard.js';
 import { PeerError } from './peer-error.js';
@@ -13,6 +14,7 @@ import { PeerServer, type ServingConfig } from './peer-server.js';
 import type { AssemblyError } from './segment-assembler.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import {
+  MAX_ARRIVING_ITEMS,
   MAX_DELTA_ITEMS,
   MAX_HAVE_SPAN,
   WireError,
@@ -74,6 +76,8 @@ export interface PeerOptions {
   now?: () => number;
   /** The bytes of a segment this side holds, to serve to the remote; undefined if not held. */
   provide: (seq: number) => Uint8Array | undefined;
+  /** A segment this side is still receiving, to relay as it arrives. @default none */
+  arriving?: (seq: number) => ArrivalSource | undefined;
   /** The viewer's upload slots and cap, shared by all its connections. @default none */
   upload?: UploadLimiter;
 }
@@ -87,7 +91,10 @@ export interface PeerEvents {
   close: () => void;
   /** The connection failed; `close` follows. */
   error: (err: PeerError) => void;
-  /** The remote's held segments changed: a have-map, a have-delta, or an `absent` that showed it stale. */
+  /**
+   * The remote's held (or arriving) segments changed: a have-map, a have-delta, an `arriving`,
+   * or an `absent` that showed it stale.
+   */
   have: (seqs: ReadonlySet<number>) => void;
   /** A chunk of `bytes` segment bytes of `seq` was sent to the remote. */
   uploaded: (bytes: number, seq: number) => void;
@@ -118,6 +125,7 @@ export class Peer extends Emitter<PeerEvents> {
   private readonly requests: PeerRequests;
   private readonly guard: InboundGuard;
   private readonly remote = new Set<number>();
+  private readonly remoteArrivals = new Set<number>();
   private readonly connectTimer: ReturnType<typeof setTimeout>;
   private isOpen = false;
   private destroyed = false;
@@ -143,6 +151,7 @@ export class Peer extends Emitter<PeerEvents> {
     });
     this.server = new PeerServer(this.config, {
       provide: options.provide,
+      ...(options.arriving && { arriving: options.arriving }),
       send: (m) => this.send(m),
       bufferedAmount: () => this.sp.bufferSize,
       uploaded: (bytes, seq) => this.emit('uploaded', bytes, seq),
@@ -177,6 +186,11 @@ export class Peer extends Emitter<PeerEvents> {
   /** The segments the remote announced it holds. */
   get remoteHave(): ReadonlySet<number> {
     return this.remote;
+  }
+
+  /** Segments the remote said it is receiving now (it may relay them before they complete). */
+  get remoteArriving(): ReadonlySet<number> {
+    return this.remoteArrivals;
   }
 
   /** Requests in flight to the remote. */
@@ -230,6 +244,20 @@ export class Peer extends Emitter<PeerEvents> {
       const part = items.slice(i, i + MAX_DELTA_ITEMS);
       const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
       this.send({ type: 'have-delta', added: pick(true), removed: pick(false) });
+    }
+  }
+
+  /** Announces segments we started receiving (`added`) or stopped receiving without completing. */
+  sendArriving(added: Iterable<number>, removed: Iterable<number>): void {
+    const gone = new Set(removed);
+    const items = [
+      ...[...new Set(added)].filter((s) => !gone.has(s)).map((s) => [s, true] as const),
+      ...[...gone].map((s) => [s, false] as const),
+    ];
+    for (let i = 0; i < items.length; i += MAX_ARRIVING_ITEMS) {
+      const part = items.slice(i, i + MAX_ARRIVING_ITEMS);
+      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
+      this.send({ type: 'arriving', added: pick(true), removed: pick(false) });
     }
   }
 
@@ -289,15 +317,36 @@ export class Peer extends Emitter<PeerEvents> {
     switch (message.type) {
       case 'have-map':
         this.remote.clear();
-        for (const s of message.seqs) this.remote.add(s);
+        for (const s of message.seqs) {
+          this.remote.add(s);
+          this.remoteArrivals.delete(s);
+        }
         this.emit('have', this.remote);
         return;
       case 'have-delta': {
-        for (const s of message.added) this.remote.add(s);
-        for (const s of message.removed) this.remote.delete(s);
+        for (const s of message.added) {
+          this.remote.add(s);
+          this.remoteArrivals.delete(s);
+        }
+        for (const s of message.removed) {
+          this.remote.delete(s);
+          this.remoteArrivals.delete(s);
+        }
         const overflow = this.guard.checkHave(this.remote.size);
         if (overflow) {
           this.failProtocol(overflow);
+          return;
+        }
+        this.emit('have', this.remote);
+        return;
+      }
+      case 'arriving': {
+        for (const s of message.added) if (!this.remote.has(s)) this.remoteArrivals.add(s);
+        for (const s of message.removed) this.remoteArrivals.delete(s);
+        // A remote receives a few segments at once; more is a flood.
+        if (this.remoteArrivals.size > MAX_ARRIVING_ITEMS) {
+          const n = this.remoteArrivals.size;
+          this.failProtocol(new FloodError('have-overflow', `${n} segments arriving`));
           return;
         }
         this.emit('have', this.remote);
@@ -313,7 +362,7 @@ export class Peer extends Emitter<PeerEvents> {
         // The remote's map was stale: forget the segment there.
         if (
           this.requests.absent(message.requestId, message.seq) &&
-          this.remote.delete(message.seq)
+          (this.remote.delete(message.seq) || this.remoteArrivals.delete(message.seq))
         ) {
           this.emit('have', this.remote);
         }

@@ -1,4 +1,5 @@
 import createDebug from 'debug';
+import { Arrival, type ArrivalSource } from './arrival.js';
 import type { CdnLoader } from './cdn-loader.js';
 import { PeerError } from './peer-error.js';
 import {
@@ -18,6 +19,8 @@ export interface SessionPeer {
   readonly id: string;
   /** Segments it announced it holds. */
   readonly remoteHave: ReadonlySet<number>;
+  /** Segments it announced it is receiving (it relays them as they arrive). */
+  readonly remoteArriving?: ReadonlySet<number>;
   /** Our requests to it in flight. */
   readonly pendingRequests: number;
   /** Measured throughput to us, bytes/ms. */
@@ -26,7 +29,11 @@ export interface SessionPeer {
   readonly busyUntil?: number;
   request(
     seq: number,
-    options: { signal?: AbortSignal; onProgress?: (received: number, total: number) => void },
+    options: {
+      signal?: AbortSignal;
+      onProgress?: (received: number, total: number) => void;
+      onData?: (offset: number, chunk: Uint8Array, total: number) => void;
+    },
   ): Promise<Uint8Array>;
 }
 
@@ -45,6 +52,8 @@ export interface SessionSwarm {
   ban?(peerId: string): void;
   /** Tells every neighbour of a buffer-map change. */
   announce(added: number[], removed: number[]): void;
+  /** Tells every neighbour which segments started or stopped arriving (cut-through relay). */
+  announceArriving?(added: number[], removed: number[]): void;
   on<K extends keyof SessionSwarmEvents>(event: K, listener: SessionSwarmEvents[K]): unknown;
   destroy(): void;
 }
@@ -93,6 +102,8 @@ interface Runtime {
   timing?: LoadedSegment['timing'];
   /** No new CDN attempt before this time (after a failure). */
   retryAfter?: number;
+  /** The peer transfer in progress, as our own peer servers relay it. */
+  arrival?: Arrival;
 }
 
 export interface RenditionSessionOptions {
@@ -108,6 +119,11 @@ export interface RenditionSessionOptions {
   verifier?: SegmentVerifier;
   /** A peer sent bytes that did not match the published hash. */
   onCorruptPeer?: (peerId: string, seq: number) => void;
+  /**
+   * Announce segments arriving from peers and let our peer servers relay them before they are
+   * complete (cut-through; the last byte waits for verification). @default true
+   */
+  cutThrough?: boolean;
 }
 
 /**
@@ -144,6 +160,16 @@ export class RenditionSession {
   /** Our id in the swarm, once joined. */
   get peerId(): string | undefined {
     return this.swarm?.peerId;
+  }
+
+  /** A segment arriving from a peer, for our peer servers to relay; undefined if none. */
+  arrival(seq: number): ArrivalSource | undefined {
+    return this.segments.get(seq)?.arrival;
+  }
+
+  /** The segments arriving from peers now. */
+  arrivingSeqs(): number[] {
+    return [...this.segments].filter(([, rt]) => rt.arrival).map(([seq]) => seq);
   }
 
   attachSwarm(swarm: SessionSwarm): void {
@@ -252,6 +278,7 @@ export class RenditionSession {
           pending: p.pendingRequests,
           ...(p.throughput() !== undefined && { throughput: p.throughput() }),
           ...(p.busyUntil !== undefined && { busyUntil: p.busyUntil }),
+          ...(p.remoteArriving?.size && { arriving: p.remoteArriving }),
         })),
         playback: this.effectivePlayback(),
         cdn: {
@@ -349,12 +376,25 @@ export class RenditionSession {
     const transfer = { peerId: peer.id, startedAt, lastProgressAt: startedAt, received: 0 };
     rt.state = { ...rt.state, status: 'peer', transfer };
     debug('%s peer %d from %s', this.rendition, seq, peer.id);
+    const relay = this.o.cutThrough !== false;
+    let arrival: Arrival | undefined;
+    abort.signal.addEventListener('abort', () => {
+      this.endArrival(rt, arrival);
+    });
     peer
       .request(seq, {
         signal: abort.signal,
+        ...(relay && {
+          onData: (offset: number, chunk: Uint8Array, total: number) => {
+            if (offset + chunk.length < total) arrival ??= this.startArrival(rt, abort, total);
+            arrival?.write(offset, chunk);
+          },
+        }),
         onProgress: (received, total) => {
           const now = this.o.now();
           first ??= now;
+          if (relay && received < total) arrival ??= this.startArrival(rt, abort, total);
+          arrival?.progress(received);
           if (rt.abort === abort) {
             rt.state = {
               ...rt.state,
@@ -374,6 +414,7 @@ export class RenditionSession {
           });
         },
         (err: unknown) => {
+          this.endArrival(rt, arrival);
           if (abort.signal.aborted || this.destroyed) return;
           debug('%s peer %d from %s failed: %s', this.rendition, seq, peer.id, String(err));
           this.o.counters.wastedBytes += rt.state.transfer?.received ?? 0;
@@ -425,6 +466,7 @@ export class RenditionSession {
       }
       debug('%s peer %d from %s: %s', this.rendition, seq, peerId, outcome);
       this.o.counters.wastedBytes += bytes.length;
+      this.endArrival(rt, rt.arrival);
       if (outcome === 'corrupt') {
         this.swarm?.ban?.(peerId);
         this.o.onCorruptPeer?.(peerId, seq);
@@ -442,13 +484,35 @@ export class RenditionSession {
     rt.abort = undefined;
     rt.state = { ...rt.state, status: 'held', transfer: undefined };
     this.avgBytes = ewma(this.avgBytes, bytes.length);
-    if (share) this.store.put(seq, bytes, source);
+    if (share) {
+      this.store.put(seq, bytes, source);
+      rt.arrival?.complete(bytes);
+    }
     // Not shared (CDN bytes that fail the hash): not fetched again unless wanted later.
     else rt.retryAfter = this.o.now() + 5000;
+    this.endArrival(rt, rt.arrival);
     const waiters = rt.waiters;
     rt.waiters = [];
     for (const w of waiters) w.resolve(this.loaded(seq, bytes, source, rt));
     this.kick();
+  }
+
+  /** The first bytes of a peer transfer arrived: announce it, relay it from now on. */
+  private startArrival(rt: Runtime, abort: AbortController, total: number): Arrival | undefined {
+    if (abort.signal.aborted || this.destroyed || rt.abort !== abort) return undefined;
+    const arrival = new Arrival(rt.state.seq, total);
+    rt.arrival = arrival;
+    this.swarm?.announceArriving?.([rt.state.seq], []);
+    return arrival;
+  }
+
+  /** The transfer ended: completed (the store announced it) or failed (retracted here). */
+  private endArrival(rt: Runtime, arrival: Arrival | undefined): void {
+    if (!arrival) return;
+    if (rt.arrival === arrival) rt.arrival = undefined;
+    if (arrival.state !== 'arriving') return;
+    arrival.fail();
+    if (!this.destroyed) this.swarm?.announceArriving?.([], [rt.state.seq]);
   }
 
   private loaded(
@@ -464,7 +528,7 @@ export class RenditionSession {
   private onPeerHave(peer: SessionPeer): void {
     const now = this.o.now();
     if (this.wantedFrom === undefined) return;
-    for (const seq of peer.remoteHave) {
+    for (const seq of [...peer.remoteHave, ...(peer.remoteArriving ?? [])]) {
       if (seq >= this.wantedFrom && seq <= this.lastListed + (this.o.aheadOfPlaylist ?? 3)) {
         this.runtime(seq, now);
       }

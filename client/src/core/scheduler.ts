@@ -64,6 +64,12 @@ export interface SchedulerConfig {
   peerFirstByteMs: number;
   /** Extra slack a peer transfer must keep over its deadline, ms. @default 300 */
   peerSlackMs: number;
+  /**
+   * Added to the expected finish of a neighbour that is still receiving the segment (cut-
+   * through relay: it sends no faster than its own upstream), so that a free complete holder
+   * is preferred, ms. @default 500
+   */
+  arrivingPenaltyMs: number;
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
@@ -80,6 +86,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   peerStallMs: 1200,
   peerFirstByteMs: 2000,
   peerSlackMs: 300,
+  arrivingPenaltyMs: 500,
 };
 
 /** A transfer in flight for a segment. */
@@ -120,6 +127,8 @@ export interface PeerState {
   id: string;
   /** Segments it announced it holds. */
   has: ReadonlySet<number>;
+  /** Segments it announced it is receiving: it relays them as they arrive. */
+  arriving?: ReadonlySet<number>;
   /** Our requests to it in flight. */
   pending: number;
   /** Measured throughput to us, bytes/ms. */
@@ -201,15 +210,21 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     return true;
   };
 
+  // Holds the segment, complete or arriving (a relay serves it as it comes in).
+  const holds = (p: PeerState, seq: number): boolean =>
+    p.has.has(seq) || p.arriving?.has(seq) === true;
+  const finishMs = (p: PeerState, seq: number, load: number): number =>
+    ((load + 1) * size) / peerRate(p) + (p.has.has(seq) ? 0 : config.arrivingPenaltyMs);
+
   // The peer with the best expected finish for a segment, among those with a free slot.
   const bestPeer = (s: SegmentState): PeerState | undefined => {
     let best: PeerState | undefined;
     let bestFinish = Infinity;
     for (const p of peers) {
       const load = peerLoad.get(p.id) ?? 0;
-      if (!p.has.has(s.seq) || load >= config.maxRequestsPerPeer) continue;
+      if (!holds(p, s.seq) || load >= config.maxRequestsPerPeer) continue;
       if (s.excludedPeers?.has(p.id) || (p.busyUntil ?? 0) > now) continue;
-      const finish = ((load + 1) * size) / peerRate(p);
+      const finish = finishMs(p, s.seq, load);
       // A peer too slow for the deadline would only burn its upload on a transfer we cancel.
       if (finish + config.peerSlackMs > deadlineMs(s, playback)) continue;
       if (finish < bestFinish) [best, bestFinish] = [p, finish];
@@ -219,7 +234,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
 
   // Missing segments, most urgent first; ties (no deadline) broken rarest first.
   const holders = (s: SegmentState): number =>
-    peers.filter((p) => p.has.has(s.seq) && !s.excludedPeers?.has(p.id)).length;
+    peers.filter((p) => holds(p, s.seq) && !s.excludedPeers?.has(p.id)).length;
   const missing: SegmentState[] = [];
 
   for (const s of input.segments) {
@@ -267,7 +282,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     const peer = bestPeer(s);
     if (slack <= 0) {
       // Deadline near: a peer only if it clearly beats the CDN, else the CDN now.
-      const peerFinish = peer ? size / peerRate(peer) : Infinity;
+      const peerFinish = peer ? finishMs(peer, s.seq, 0) : Infinity;
       if (
         peer &&
         peerFinish + config.peerSlackMs < Math.min(cdnFinishMs, deadlineMs(s, playback))
@@ -285,13 +300,13 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       continue;
     }
     if (s.start === undefined) continue;
-    const held = peers.filter((p) => p.has.has(s.seq) && !s.excludedPeers?.has(p.id));
+    const held = peers.filter((p) => holds(p, s.seq) && !s.excludedPeers?.has(p.id));
     if (held.length > 0) {
       // Held by peers whose request slots are full: wait. Held only by peers that said their
       // upload is saturated: one more copy from the CDN, by the first-ranked viewer without it.
       const saturated = held.every((p) => (p.busyUntil ?? 0) > now);
       if (!saturated || held.length > config.seeders || s.status !== 'missing') continue;
-      const without = peers.filter((p) => !p.has.has(s.seq)).map((p) => p.id);
+      const without = peers.filter((p) => !holds(p, s.seq)).map((p) => p.id);
       if (seederRank(input.selfId, without, s.seq) === 0) fetchCdn(s.seq, 'busy-seeder');
       continue;
     }

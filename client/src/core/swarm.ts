@@ -67,6 +67,10 @@ export interface SwarmOptions {
   provide: (seq: number) => Uint8Array | undefined;
   /** Our current buffer map, sent to each neighbour on connect. */
   haveMap: () => number[];
+  /** Segments we are receiving, to relay before they complete (cut-through). @default none */
+  arriving?: PeerOptions['arriving'];
+  /** The seqs of those segments, announced to each neighbour on connect. @default none */
+  arrivingSeqs?: () => number[];
   /** Counted when bytes go to a neighbour. */
   onUpload?: (bytes: number) => void;
   /** The viewer's upload slots and cap, shared by all its connections. @default none */
@@ -180,6 +184,12 @@ export class Swarm extends Emitter<SwarmEvents> {
     for (const p of this.connectedPeers()) p.sendHaveDelta(added, removed);
   }
 
+  /** Tells every open neighbour which segments started or stopped arriving here. */
+  announceArriving(added: number[], removed: number[]): void {
+    if (this.options.downloadOnly) return;
+    for (const p of this.connectedPeers()) p.sendArriving(added, removed);
+  }
+
   private connect(remoteId: string, initiator: boolean): Peer | undefined {
     if (this.destroyed || remoteId === this.selfId || this.peers.has(remoteId)) return undefined;
     if (this.banned.has(remoteId)) return undefined;
@@ -193,6 +203,8 @@ export class Swarm extends Emitter<SwarmEvents> {
       ...(this.options.wrtc && { wrtc: this.options.wrtc }),
       provide: this.options.downloadOnly ? () => undefined : this.options.provide,
       ...(this.options.upload && { upload: this.options.upload }),
+      ...(this.options.arriving &&
+        !this.options.downloadOnly && { arriving: this.options.arriving }),
     });
     this.peers.set(remoteId, peer);
     if (initiator) this.initiated.add(remoteId);
@@ -205,6 +217,8 @@ export class Swarm extends Emitter<SwarmEvents> {
       opened = true;
       debug('%s connected to %s', this.id, remoteId);
       peer.sendHaveMap(this.options.downloadOnly ? [] : this.options.haveMap());
+      const arriving = this.options.downloadOnly ? [] : (this.options.arrivingSeqs?.() ?? []);
+      if (arriving.length > 0) peer.sendArriving(arriving, []);
       this.emit('peerConnected', peer);
     });
     peer.on('have', () => {

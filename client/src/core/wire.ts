@@ -16,6 +16,7 @@
  * | cancel     | 5   | requestId (u32)                                                        |
  * | absent     | 6   | requestId (u32), seq (8)                                               |
  * | busy       | 7   | requestId (u32), seq (8), waitMs (u32)                                 |
+ * | arriving   | 8   | added count (u16), removed count (u16), added seqs, removed seqs (8 each)|
  *
  * A have-map's bitmap covers `first .. first + span - 1`; its first and last bits are set and its
  * padding bits are clear; the empty map is `first = 0, span = 0`. Decoding trusts nothing: every
@@ -31,6 +32,8 @@ export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
 export const MAX_HAVE_SPAN = 4096;
 /** Most sequence numbers in one have-delta (added + removed). */
 export const MAX_DELTA_ITEMS = 256;
+/** Most sequence numbers in one `arriving` message (added + removed). */
+export const MAX_ARRIVING_ITEMS = 32;
 
 const HEADER_BYTES = 2;
 const SEQ_BYTES = 8;
@@ -63,7 +66,13 @@ export type WireMessage =
    * The responder holds the segment but will not serve it now: its upload queue would make the
    * requester wait about `waitMs`. The requester keeps its buffer map and asks elsewhere.
    */
-  | { type: 'busy'; requestId: number; seq: number; waitMs: number };
+  | { type: 'busy'; requestId: number; seq: number; waitMs: number }
+  /**
+   * Segments the sender is receiving now (`added`) and may serve before they are complete (cut-
+   * through relay), and earlier ones it no longer receives (`removed`: the transfer failed). A
+   * later have-delta that adds a seq supersedes its arriving state. Lists unique and disjoint.
+   */
+  | { type: 'arriving'; added: number[]; removed: number[] };
 
 export type DataMessage = Extract<WireMessage, { type: 'data' }>;
 
@@ -94,6 +103,7 @@ const TAGS = {
   cancel: 5,
   absent: 6,
   busy: 7,
+  arriving: 8,
 } as const satisfies Record<WireMessage['type'], number>;
 
 const TWO_POW_32 = 2 ** 32;
@@ -119,15 +129,21 @@ function checkU32(n: unknown, what: string): number {
 }
 
 /** Throws unless the lists are arrays of sequence numbers, each unique, the two disjoint. */
-function checkDelta(added: unknown, removed: unknown): void {
-  if (!Array.isArray(added) || !Array.isArray(removed)) throw invalid('delta lists are not arrays');
-  if (added.length + removed.length > MAX_DELTA_ITEMS) {
-    throw invalid(`have-delta has more than ${MAX_DELTA_ITEMS} items`);
+function checkDelta(
+  added: unknown,
+  removed: unknown,
+  what = 'have-delta',
+  max = MAX_DELTA_ITEMS,
+): void {
+  if (!Array.isArray(added) || !Array.isArray(removed))
+    throw invalid(`${what} lists are not arrays`);
+  if (added.length + removed.length > max) {
+    throw invalid(`${what} has more than ${max} items`);
   }
   const seen = new Set<number>();
   for (const s of [...(added as unknown[]), ...(removed as unknown[])]) {
-    const seq = checkSeq(s, 'have-delta seq');
-    if (seen.has(seq)) throw invalid(`have-delta lists seq ${seq} twice`);
+    const seq = checkSeq(s, `${what} seq`);
+    if (seen.has(seq)) throw invalid(`${what} lists seq ${seq} twice`);
     seen.add(seq);
   }
 }
@@ -176,10 +192,13 @@ export function encode(message: WireMessage): Uint8Array {
   switch (message.type) {
     case 'have-map':
       return encodeHaveMap(message.seqs);
-    case 'have-delta': {
+    case 'have-delta':
+    case 'arriving': {
       const { added, removed } = message;
-      checkDelta(added, removed);
-      const w = new Writer(HEADER_BYTES + 4 + SEQ_BYTES * (added.length + removed.length), 2);
+      if (message.type === 'arriving') checkDelta(added, removed, 'arriving', MAX_ARRIVING_ITEMS);
+      else checkDelta(added, removed);
+      const length = HEADER_BYTES + 4 + SEQ_BYTES * (added.length + removed.length);
+      const w = new Writer(length, TAGS[message.type]);
       w.u16(added.length);
       w.u16(removed.length);
       for (const s of added) w.seq(s);
@@ -327,16 +346,19 @@ function decodeBody(r: Reader, tag: number): WireMessage {
   switch (tag) {
     case TAGS['have-map']:
       return decodeHaveMap(r);
-    case TAGS['have-delta']: {
+    case TAGS['have-delta']:
+    case TAGS.arriving: {
+      const [what, max] =
+        tag === TAGS.arriving
+          ? (['arriving', MAX_ARRIVING_ITEMS] as const)
+          : (['have-delta', MAX_DELTA_ITEMS] as const);
       const addedCount = r.u16();
       const removedCount = r.u16();
-      if (addedCount + removedCount > MAX_DELTA_ITEMS) {
-        throw invalid(`have-delta has more than ${MAX_DELTA_ITEMS} items`);
-      }
+      if (addedCount + removedCount > max) throw invalid(`${what} has more than ${max} items`);
       const added = Array.from({ length: addedCount }, () => r.seq());
       const removed = Array.from({ length: removedCount }, () => r.seq());
-      checkDelta(added, removed);
-      return { type: 'have-delta', added, removed };
+      checkDelta(added, removed, what, max);
+      return { type: what, added, removed };
     }
     case TAGS.request:
       return { type: 'request', requestId: r.u32(), seq: r.seq() };

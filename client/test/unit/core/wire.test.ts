@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_ARRIVING_ITEMS,
   MAX_CHUNK_BYTES,
   MAX_DELTA_ITEMS,
   MAX_HAVE_SPAN,
@@ -58,6 +59,13 @@ const haveDeltaArb: fc.Arbitrary<WireMessage> = fc
     return { type: 'have-delta', added: seqs.slice(0, k), removed: seqs.slice(k) };
   });
 
+const arrivingArb: fc.Arbitrary<WireMessage> = fc
+  .tuple(fc.uniqueArray(seqArb, { maxLength: MAX_ARRIVING_ITEMS }), fc.nat())
+  .map(([seqs, cut]) => {
+    const k = seqs.length === 0 ? 0 : cut % (seqs.length + 1);
+    return { type: 'arriving', added: seqs.slice(0, k), removed: seqs.slice(k) };
+  });
+
 const chunkArb = (maxLength: number): fc.Arbitrary<Uint8Array> =>
   fc.oneof(
     fc.uint8Array({ maxLength: Math.min(maxLength, 64) }),
@@ -79,6 +87,7 @@ const messageArb = (maxChunk: number): fc.Arbitrary<WireMessage> =>
   fc.oneof(
     haveMapArb,
     haveDeltaArb,
+    arrivingArb,
     fc.record({ type: fc.constant('request' as const), requestId: u32Arb, seq: seqArb }),
     dataArb(chunkArb(maxChunk)),
     fc.record({ type: fc.constant('cancel' as const), requestId: u32Arb }),
@@ -172,6 +181,18 @@ describe('wire: round trips', () => {
       expect(decode(encode({ type: 'have-map', seqs }))).toEqual({ type: 'have-map', seqs });
     }
     expect(encode({ type: 'have-map', seqs: full }).length).toBe(2 + 8 + 2 + MAX_HAVE_SPAN / 8);
+  });
+
+  it('encodes arriving compactly with its own tag (8): 14 bytes for one seq', () => {
+    const bytes = encode({ type: 'arriving', added: [1234], removed: [] });
+    expect(bytes.length).toBe(14);
+    expect(bytes[1]).toBe(8);
+    expect(decode(bytes)).toEqual({ type: 'arriving', added: [1234], removed: [] });
+    expect(decode(encode({ type: 'arriving', added: [], removed: [5, 6] }))).toEqual({
+      type: 'arriving',
+      added: [],
+      removed: [5, 6],
+    });
   });
 
   it('decodes a data chunk as a view, without copying', () => {
@@ -273,7 +294,7 @@ describe('wire: malformed input', () => {
         version[0] = other === PROTOCOL_VERSION ? 0 : other;
         expect(wireErrorType(() => decode(version))).toBe('unknown-version');
         const tagged = Uint8Array.from(bytes);
-        tagged[1] = other < 1 || other > 7 ? other : other + 7;
+        tagged[1] = other < 1 || other > 8 ? other : other + 8;
         expect(wireErrorType(() => decode(tagged))).toBe('unknown-type');
       }),
       RUNS,
@@ -299,6 +320,10 @@ describe('wire: malformed input', () => {
       ['have-delta over MAX_DELTA_ITEMS', raw(2, ['u16', 200], ['u16', 57])],
       ['have-delta duplicate', raw(2, ['u16', 2], ['u16', 0], ...seq(0, 4), ...seq(0, 4))],
       ['have-delta overlap', raw(2, ['u16', 1], ['u16', 1], ...seq(0, 4), ...seq(0, 4))],
+      ['arriving over MAX_ARRIVING_ITEMS', raw(8, ['u16', MAX_ARRIVING_ITEMS], ['u16', 1])],
+      ['arriving duplicate', raw(8, ['u16', 2], ['u16', 0], ...seq(0, 7), ...seq(0, 7))],
+      ['arriving overlap', raw(8, ['u16', 1], ['u16', 1], ...seq(0, 7), ...seq(0, 7))],
+      ['arriving seq past the safe range', raw(8, ['u16', 1], ['u16', 0], ...seq(0x200000, 0))],
       [
         'data total above MAX_SEGMENT_BYTES',
         raw(4, ['u32', 1], ...seq(0, 1), ['u32', MAX_SEGMENT_BYTES + 1], ['u32', 0], ['u32', 0]),
@@ -355,6 +380,17 @@ describe('wire: encode validation', () => {
       'invalid-field',
     ],
     ['have-delta overlap', { type: 'have-delta', added: [1], removed: [1] }, 'invalid-field'],
+    [
+      'arriving too long',
+      {
+        type: 'arriving',
+        added: Array.from({ length: MAX_ARRIVING_ITEMS + 1 }, (_, i) => i),
+        removed: [],
+      },
+      'invalid-field',
+    ],
+    ['arriving overlap', { type: 'arriving', added: [4], removed: [4] }, 'invalid-field'],
+    ['arriving negative seq', { type: 'arriving', added: [-1], removed: [] }, 'invalid-field'],
     [
       'chunk past total',
       { type: 'data', requestId: 1, seq: 1, total: 2, offset: 1, chunk: new Uint8Array(2) },
