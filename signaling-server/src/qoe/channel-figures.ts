@@ -41,10 +41,10 @@ export function channelFigures(reports: readonly QoeReport[], rates: ChannelRate
     offload: ratio(p2p, p2p + cdn),
     continuityIndex: ratio(onTime, played),
     rebufferRatio: ratio(stallMs, playMs + stallMs),
-    startupMsP50: round(percentile(startups, 50), 1),
-    startupMsP95: round(percentile(startups, 95), 1),
-    latencySecP50: round(percentile(latencies, 50), 100),
-    peersPerViewer: n === 0 ? null : round(peers / n, 100),
+    startupMsP50: roundTo(percentile(startups, 50), 1),
+    startupMsP95: roundTo(percentile(startups, 95), 1),
+    latencySecP50: roundTo(percentile(latencies, 50), 100),
+    peersPerViewer: n === 0 ? null : roundTo(peers / n, 100),
     cdnBytesPerSec: Math.round(rates.cdnBytesPerSec),
     p2pBytesPerSec: Math.round(rates.p2pBytesPerSec),
   };
@@ -62,9 +62,14 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 function ratio(part: number, whole: number): number | null {
-  return whole > 0 ? round(part / whole, 10_000) : null;
+  return whole > 0 ? roundTo(part / whole, 10_000) : null;
 }
 
-function round(value: number | null, scale: number): number | null {
+/**
+ * `value` rounded to steps of `1 / scale` (the precision the figures are published with);
+ * null stays null.
+ * @example roundTo(0.123456, 10_000) // 0.1235
+ */
+export function roundTo(value: number | null, scale: number): number | null {
   return value === null ? null : Math.round(value * scale) / scale;
 }

@@ -1,5 +1,5 @@
 import type { ChannelQoe, ChannelQoePoint } from '@meshcast/client/signaling';
-import { channelFigures } from '../qoe/channel-figures.js';
+import { channelFigures, roundTo } from '../qoe/channel-figures.js';
 import type { LiveSession, QoeSnapshot } from '../qoe/qoe-aggregator.js';
 
 /**
@@ -60,19 +60,10 @@ export function mergeHistories(
 }
 
 function mergePoints(points: readonly ChannelQoePoint[]): ChannelQoePoint {
+  // Start from the figures of no viewers (zeros and nulls), then add the servers' points.
   const merged: ChannelQoePoint = {
     t: Math.max(...points.map((p) => p.t)),
-    viewers: 0,
-    renditions: {},
-    offload: null,
-    continuityIndex: null,
-    rebufferRatio: null,
-    startupMsP50: null,
-    startupMsP95: null,
-    latencySecP50: null,
-    peersPerViewer: null,
-    cdnBytesPerSec: 0,
-    p2pBytesPerSec: 0,
+    ...channelFigures([], { cdnBytesPerSec: 0, p2pBytesPerSec: 0 }),
   };
   for (const p of points) {
     merged.viewers += p.viewers;
@@ -93,7 +84,7 @@ function mergePoints(points: readonly ChannelQoePoint[]): ChannelQoePoint {
       sum += value * w;
       weight += w;
     }
-    merged[key] = weight > 0 ? Math.round((sum / weight) * 10_000) / 10_000 : null;
+    merged[key] = weight > 0 ? roundTo(sum / weight, 10_000) : null;
   }
   return merged;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelFigures, percentile } from '../../../src/qoe/channel-figures.js';
+import { channelFigures, percentile, roundTo } from '../../../src/qoe/channel-figures.js';
 import { report } from './report-fixture.js';
 
 const noRates = { cdnBytesPerSec: 0, p2pBytesPerSec: 0 };
@@ -12,6 +12,15 @@ describe('percentile (nearest rank)', () => {
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
     expect(percentile([7], 50)).toBe(7);
     expect(percentile([], 50)).toBeNull();
+  });
+});
+
+describe('roundTo', () => {
+  it('rounds to steps of 1 / scale and keeps null', () => {
+    expect(roundTo(0.123456, 10_000)).toBe(0.1235);
+    expect(roundTo(2 / 3, 100)).toBe(0.67);
+    expect(roundTo(1234.5, 1)).toBe(1235);
+    expect(roundTo(null, 100)).toBeNull();
   });
 });
 

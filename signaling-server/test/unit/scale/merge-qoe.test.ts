@@ -83,6 +83,20 @@ describe('mergeHistories', () => {
     expect(merged[1]?.offload).toBe(0.6);
   });
 
+  it('starts each merged point empty and weighs a server without viewers barely', () => {
+    const a = [point(10_000, 0, 0.8), point(20_000, 0, 0.8)];
+    const b = [point(10_100, 2, 0.5), point(20_100, 0, 0.4)];
+    const [withViewers, without] = mergeHistories([a, b], 10_000);
+    // 0.8 weighs 1e-6 against 2 viewers at 0.5; rounded to 4 decimals.
+    expect(withViewers).toMatchObject({ viewers: 2, renditions: { '360p': 2 }, offload: 0.5 });
+    // No viewers anywhere: the plain mean, no renditions, throughput still added.
+    expect(without).toEqual({
+      ...point(20_100, 0, 0.6),
+      cdnBytesPerSec: 0,
+      p2pBytesPerSec: 20,
+    });
+  });
+
   it('leaves a single history as it is', () => {
     const a = [point(10_000, 3, 0.5)];
     expect(mergeHistories([a, []], 10_000)).toEqual(a);
