@@ -13,8 +13,8 @@ import { launchChromium } from '../../test/support/chromium.js';
 import { addTestChannel, requireBuiltPages, startTestServer } from '../../test/support/server.js';
 import { closeViewers, openViewers, statsOf, waitForPlayback } from '../../test/support/viewers.js';
 import { sleep } from '../../test/support/wait.js';
+import { FaultProxy } from '../../test/support/fault-proxy.js';
 import { CpuMeter } from '../lib/cpu.js';
-import { CountingProxy } from './counting-proxy.js';
 import { renderChart } from './chart.js';
 import { summarize, type ModeRun, type Sample } from './figures.js';
 import { printTable } from './print.js';
@@ -75,16 +75,16 @@ async function main(): Promise<void> {
   const server = await startTestServer({ iceCandidateFilter: 'loopback' });
   let channel = 'demo';
   let counter = (): number => server.origin.stats().segmentBytes;
-  let proxy: CountingProxy | undefined;
+  let proxy: FaultProxy | undefined;
   if (args.source) {
-    // Any HLS source: a counting proxy in front of it, and a channel that plays through it.
+    // Any HLS source: a counting (fault-free) proxy in front of it, and a channel through it.
     const source = new URL(args.source);
-    proxy = new CountingProxy(source.origin);
+    proxy = new FaultProxy(source.origin);
     const proxied = `${await proxy.start()}${source.pathname}${source.search}`;
     channel = 'bench';
     await addTestChannel(server, { id: channel, name: 'bench source', sourceUrl: proxied });
-    const c = proxy.counter;
-    counter = () => c.segmentBytes;
+    const { counters } = proxy;
+    counter = () => counters.segmentBytes;
   }
   const browser = await launchChromium();
   const started = new Date();

@@ -7,7 +7,7 @@ export interface FaultCounters {
   segmentRequests: number;
   /** Segment requests answered 503 on purpose. */
   injected503: number;
-  /** Segment requests passed on to the origin and answered 2xx. */
+  /** Segment requests passed on to the origin and answered 2xx (the origin's load). */
   segmentsServed: number;
   /** Bytes of those segments. */
   segmentBytes: number;
@@ -25,8 +25,9 @@ export interface FaultProxyOptions {
 
 /**
  * A reverse proxy in front of an HLS origin that answers a share of the media segment requests
- * with 503 (playlists always pass), as a flaky CDN edge does. Paths are preserved, so relative
- * URIs in playlists keep working; every answer allows any origin (CORS).
+ * with 503 (playlists always pass), as a flaky CDN edge does, and counts the segment bytes the
+ * origin served (with no faults: a counting proxy in front of any source). Paths are
+ * preserved, so relative URIs in playlists keep working; every answer allows any origin (CORS).
  */
 export class FaultProxy {
   readonly counters: FaultCounters = {
@@ -74,13 +75,15 @@ export class FaultProxy {
       fetch(target, { headers: { accept: req.headers.accept ?? '*/*' } })
         .then(async (upstream) => {
           const body = new Uint8Array(await upstream.arrayBuffer());
-          if (!playlist && upstream.ok) {
+          const type = upstream.headers.get('content-type') ?? 'application/octet-stream';
+          // A playlist is known by its path, or else by its type (a source's own URL scheme).
+          if (!playlist && upstream.ok && !/mpegurl/i.test(type)) {
             this.counters.segmentsServed++;
             this.counters.segmentBytes += body.length;
           }
           res.writeHead(upstream.status, {
             ...cors,
-            'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+            'content-type': type,
             'cache-control': upstream.headers.get('cache-control') ?? 'no-cache',
           });
           res.end(body);
