@@ -7,6 +7,12 @@ import type { EventQueue } from './event-queue.js';
  * shares. The CDN is a source without a capacity limit. Rates change only when a flow starts
  * or ends at one of its two ends; the completion event is then moved (lazily: stale events
  * carry an old version and do nothing).
+ *
+ * A relayed flow (cut-through: a viewer forwards a segment while it is still receiving it) has
+ * an `upstream`, the flow feeding the relay: while the upstream runs, the relayed flow runs no
+ * faster than it, and since it starts later it never delivers more bytes than the upstream
+ * delivered; when the upstream is stopped before its end, the relayed flow fails (stopped,
+ * `onFail`), and so on down the chain.
  */
 export interface FlowNode {
   /** Upload capacity, bytes/ms. */
@@ -37,6 +43,20 @@ export interface Flow {
   version: number;
   done: boolean;
   readonly onDone: () => void;
+  /** The flow feeding this one through a relay (cut-through), while it runs. */
+  readonly upstream: Flow | undefined;
+  /** Relayed flows fed by this one. */
+  readonly downstream: Set<Flow>;
+  /** Called when the flow is stopped because its upstream was. */
+  readonly onFail: (() => void) | undefined;
+}
+
+/** Options of a relayed flow. */
+export interface RelayOptions {
+  /** The flow feeding the relay; the new flow never delivers more than it. */
+  upstream: Flow;
+  /** The upstream was stopped before its end: the relayed flow is stopped too. */
+  onFail: () => void;
 }
 
 export class FlowNetwork {
@@ -46,8 +66,15 @@ export class FlowNetwork {
   constructor(private readonly q: EventQueue) {}
 
   /** Starts sending `bytes` from `from` (undefined = CDN) to `to`; `onDone` when all are sent. */
-  start(from: FlowNode | undefined, to: FlowNode, bytes: number, onDone: () => void): Flow {
+  start(
+    from: FlowNode | undefined,
+    to: FlowNode,
+    bytes: number,
+    onDone: () => void,
+    relay?: RelayOptions,
+  ): Flow {
     const now = this.q.now;
+    const upstream = relay && !relay.upstream.done ? relay.upstream : undefined;
     const flow: Flow = {
       from,
       to,
@@ -60,7 +87,11 @@ export class FlowNetwork {
       version: 0,
       done: false,
       onDone,
+      upstream,
+      downstream: new Set(),
+      onFail: relay?.onFail,
     };
+    upstream?.downstream.add(flow);
     from?.outFlows.add(flow);
     to.inFlows.add(flow);
     this.touch(from, to);
@@ -68,7 +99,7 @@ export class FlowNetwork {
     return flow;
   }
 
-  /** Stops a flow before its end; returns the bytes it sent. */
+  /** Stops a flow before its end (and the flows it feeds: they fail); returns the bytes it sent. */
   stop(flow: Flow): number {
     if (flow.done) return flow.sent;
     this.advance(flow);
@@ -76,6 +107,12 @@ export class FlowNetwork {
     flow.version++;
     this.detach(flow);
     this.movedBytes += flow.sent;
+    for (const d of [...flow.downstream]) {
+      if (d.done) continue;
+      this.stop(d);
+      d.onFail?.();
+    }
+    flow.downstream.clear();
     return flow.sent;
   }
 
@@ -88,6 +125,7 @@ export class FlowNetwork {
   private detach(flow: Flow): void {
     flow.from?.outFlows.delete(flow);
     flow.to.inFlows.delete(flow);
+    flow.upstream?.downstream.delete(flow);
     this.touch(flow.from, flow.to);
   }
 
@@ -105,17 +143,21 @@ export class FlowNetwork {
 
   private rerate(flow: Flow): void {
     const up = flow.from ? flow.from.up / flow.from.outFlows.size : Infinity;
-    const rate = Math.min(up, flow.to.down / flow.to.inFlows.size);
+    let rate = Math.min(up, flow.to.down / flow.to.inFlows.size);
+    const feed = flow.upstream;
+    if (feed && !feed.done) rate = Math.min(rate, feed.rate);
     if (rate === flow.rate) return;
     this.advance(flow);
     const sooner = rate > flow.rate;
     flow.rate = rate;
     // A slower flow keeps its (now early) completion event, which reschedules when it fires.
     if (sooner) this.scheduleEnd(flow);
+    for (const d of flow.downstream) this.rerate(d);
   }
 
   private scheduleEnd(flow: Flow): void {
     const version = ++flow.version;
+    if (flow.rate <= 0) return; // rescheduled when it speeds up
     this.q.after((flow.bytes - flow.sent) / flow.rate, () => {
       if (flow.version !== version || flow.done) return;
       this.advance(flow);
@@ -127,6 +169,10 @@ export class FlowNetwork {
       flow.done = true;
       this.detach(flow);
       this.movedBytes += flow.bytes;
+      // Relayed flows run at their own shares from now on.
+      const fed = [...flow.downstream];
+      flow.downstream.clear();
+      for (const d of fed) this.rerate(d);
       flow.onDone();
     });
   }

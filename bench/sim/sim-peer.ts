@@ -1,3 +1,4 @@
+import type { ArrivalSource } from '../../client/src/core/arrival.js';
 import { PeerError, type PeerErrorType } from '../../client/src/core/peer-error.js';
 import type { PeerRequestOptions } from '../../client/src/core/peer-requests.js';
 import type { SessionPeer } from '../../client/src/core/rendition-session.js';
@@ -46,6 +47,7 @@ export function createWireCounters(): WireCounters {
       cancel: 0,
       absent: 0,
       busy: 0,
+      arriving: 0,
     },
     payloadBytes: 0,
     headerBytes: 0,
@@ -67,6 +69,10 @@ export interface PeerHost {
   readonly node: FlowNode;
   readonly uploads: UploadGate;
   provide(seq: number): Uint8Array | undefined;
+  /** A segment the owner is still receiving from a peer (its session's arrival), to relay. */
+  arrival(seq: number): ArrivalSource | undefined;
+  /** The flow bringing that segment in (the relay's upstream). */
+  upstream(seq: number): Flow | undefined;
   onUpload(bytes: number): void;
   onHave(peer: SimPeer): void;
   onClosed(peer: SimPeer): void;
@@ -174,7 +180,10 @@ interface Job {
   /** Segment bytes counted in the gate's queue. */
   readonly size: number;
   flow?: Flow;
-  bytes?: Uint8Array;
+  /** Segment size, once serving started. */
+  total?: number;
+  /** Stops watching the arrival of a relayed segment. */
+  unwatch?: () => void;
 }
 
 const TYPE_BY_TAG = [
@@ -186,6 +195,7 @@ const TYPE_BY_TAG = [
   'cancel',
   'absent',
   'busy',
+  'arriving',
 ] as const;
 
 /**
@@ -199,6 +209,8 @@ const TYPE_BY_TAG = [
  */
 export class SimPeer implements SessionPeer {
   readonly remoteHave = new Set<number>();
+  /** Segments the remote said it is receiving (cut-through relay). */
+  readonly remoteArriving = new Set<number>();
   /** The other end, once the remote accepted the connection. */
   remote: SimPeer | undefined;
   open = false;
@@ -325,6 +337,14 @@ export class SimPeer implements SessionPeer {
     }
   }
 
+  /** The flow of our request in flight for `seq`, once the remote started sending it. */
+  inboundFlow(seq: number): Flow | undefined {
+    for (const entry of this.inFlight.values()) {
+      if (entry.seq === seq && entry.flow && !entry.flow.done) return entry.flow;
+    }
+    return undefined;
+  }
+
   /** Closes this end; the remote end closes one latency later. */
   close(): void {
     if (this.closed) return;
@@ -347,12 +367,26 @@ export class SimPeer implements SessionPeer {
     switch (message.type) {
       case 'have-map':
         this.remoteHave.clear();
-        for (const s of message.seqs) this.remoteHave.add(s);
+        for (const s of message.seqs) {
+          this.remoteHave.add(s);
+          this.remoteArriving.delete(s);
+        }
         this.host.onHave(this);
         return;
       case 'have-delta':
-        for (const s of message.added) this.remoteHave.add(s);
-        for (const s of message.removed) this.remoteHave.delete(s);
+        for (const s of message.added) {
+          this.remoteHave.add(s);
+          this.remoteArriving.delete(s);
+        }
+        for (const s of message.removed) {
+          this.remoteHave.delete(s);
+          this.remoteArriving.delete(s);
+        }
+        this.host.onHave(this);
+        return;
+      case 'arriving':
+        for (const s of message.added) if (!this.remoteHave.has(s)) this.remoteArriving.add(s);
+        for (const s of message.removed) this.remoteArriving.delete(s);
         this.host.onHave(this);
         return;
       case 'request':
@@ -365,7 +399,8 @@ export class SimPeer implements SessionPeer {
         const entry = this.inFlight.get(message.requestId);
         if (entry?.seq !== message.seq) return;
         this.settle(entry, 'absent', `remote does not hold ${message.seq}`);
-        if (this.remoteHave.delete(message.seq)) this.host.onHave(this);
+        const stale = this.remoteHave.delete(message.seq);
+        if (this.remoteArriving.delete(message.seq) || stale) this.host.onHave(this);
         return;
       }
       case 'busy': {
@@ -389,7 +424,13 @@ export class SimPeer implements SessionPeer {
     entry.flow = flow;
     entry.total = total;
     const first = Math.min(total, MAX_CHUNK_BYTES) + DATA_HEADER_BYTES;
-    entry.firstAt = flow.startedAt + this.latencyMs + first / flow.firstRate;
+    const rate = flow.firstRate > 0 ? flow.firstRate : Math.max(flow.rate, 1e-3);
+    const firstAt = flow.startedAt + this.latencyMs + first / rate;
+    entry.firstAt = firstAt;
+    // The first chunk's progress as it lands (the session announces the segment as arriving).
+    this.ctx.q.at(Math.ceil(firstAt), () => {
+      if (this.inFlight.get(requestId) === entry) this.poll();
+    });
   }
 
   /** The last chunk of a request arrived. */
@@ -445,7 +486,7 @@ export class SimPeer implements SessionPeer {
       this.send({ type: 'busy', requestId, seq, waitMs });
       return;
     }
-    const size = this.host.provide(seq)?.length ?? 0;
+    const size = this.host.provide(seq)?.length ?? this.host.arrival(seq)?.total ?? 0;
     this.queue.push({ requestId, seq, size });
     gate.queued++;
     gate.queuedBytes += size;
@@ -475,24 +516,80 @@ export class SimPeer implements SessionPeer {
       this.host.uploads.queued--;
       this.host.uploads.queuedBytes -= job.size;
       const bytes = this.host.provide(job.seq);
-      if (!bytes) {
+      const arrival = bytes ? undefined : this.host.arrival(job.seq);
+      const upstream = arrival?.state === 'arriving' ? this.host.upstream(job.seq) : undefined;
+      if (!bytes && !upstream) {
         this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
         continue;
       }
       slot = false;
       this.current = job;
-      job.bytes = bytes;
-      const wire = bytes.length + chunksOf(bytes.length) * DATA_HEADER_BYTES;
-      job.flow = this.ctx.net.start(this.host.node, remote.host.node, wire, () => {
-        this.served(job, bytes);
-      });
+      const total = bytes?.length ?? arrival?.total ?? 0;
+      job.total = total;
+      const wire = total + chunksOf(total) * DATA_HEADER_BYTES;
+      if (bytes) {
+        job.flow = this.ctx.net.start(this.host.node, remote.host.node, wire, () => {
+          this.served(job, bytes);
+        });
+      } else if (arrival && upstream) {
+        // Cut-through, as the client's PeerServer.relay: bytes go on as they come in, the
+        // last chunk once the segment is complete here; a failed arrival answers `absent`.
+        const failed = (): void => {
+          this.relayFailed(job);
+        };
+        job.flow = this.ctx.net.start(
+          this.host.node,
+          remote.host.node,
+          wire,
+          () => {
+            this.relayed(job, arrival);
+          },
+          { upstream, onFail: failed },
+        );
+        job.unwatch = arrival.watch(() => {
+          if (arrival.state === 'failed') failed();
+        });
+      }
+      if (!job.flow) continue;
       this.host.uploads.sending.add(job.flow);
-      remote.transferStarted(job.requestId, job.flow, bytes.length);
+      remote.transferStarted(job.requestId, job.flow, total);
     }
     if (slot) this.host.uploads.release(); // taken, then nothing to send
   }
 
+  /** A relayed flow sent everything but its last chunk waits for the segment to complete here. */
+  private relayed(job: Job, arrival: ArrivalSource): void {
+    if (this.current !== job) return;
+    job.unwatch?.();
+    const finish = (): boolean => {
+      const bytes = this.host.provide(job.seq) ?? arrival.bytes;
+      if (bytes) {
+        job.unwatch?.();
+        this.served(job, bytes);
+        return true;
+      }
+      if (arrival.state !== 'arriving') {
+        this.relayFailed(job);
+        return true;
+      }
+      return false;
+    };
+    if (finish()) return;
+    job.unwatch = arrival.watch(() => {
+      if (this.current === job) finish();
+    });
+  }
+
+  /** The relayed segment failed upstream: stop, answer `absent`, serve the next request. */
+  private relayFailed(job: Job): void {
+    if (this.current !== job) return;
+    this.stopCurrent();
+    this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
+    this.pump();
+  }
+
   private served(job: Job, bytes: Uint8Array): void {
+    job.unwatch?.();
     this.current = undefined;
     if (job.flow) this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
@@ -521,15 +618,16 @@ export class SimPeer implements SessionPeer {
   private stopCurrent(): void {
     const job = this.current;
     this.current = undefined;
-    if (!job?.flow || !job.bytes) return;
+    job?.unwatch?.();
+    if (!job?.flow || job.total === undefined) return;
     this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
     const wire = this.ctx.net.stop(job.flow);
     const chunks = Math.min(
-      chunksOf(job.bytes.length),
+      chunksOf(job.total),
       Math.ceil(wire / (MAX_CHUNK_BYTES + DATA_HEADER_BYTES)),
     );
-    this.countUpload(Math.min(job.bytes.length, chunks * MAX_CHUNK_BYTES), chunks);
+    this.countUpload(Math.min(job.total, chunks * MAX_CHUNK_BYTES), chunks);
   }
 
   private stopServing(): void {

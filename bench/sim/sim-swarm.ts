@@ -1,7 +1,13 @@
+import type { ArrivalSource } from '../../client/src/core/arrival.js';
 import { Emitter } from '../../client/src/core/emitter.js';
 import type { SessionSwarm, SessionSwarmEvents } from '../../client/src/core/rendition-session.js';
 import type { SwarmConfig } from '../../client/src/core/swarm.js';
-import { MAX_DELTA_ITEMS, MAX_HAVE_SPAN, encode } from '../../client/src/core/wire.js';
+import {
+  MAX_ARRIVING_ITEMS,
+  MAX_DELTA_ITEMS,
+  MAX_HAVE_SPAN,
+  encode,
+} from '../../client/src/core/wire.js';
 import type { SwarmRegistry } from '../../signaling-server/src/signaling/swarm-registry.js';
 import type { FlowNode } from './flow-network.js';
 import { SimPeer, type PeerHost, type SimPeerContext, type UploadGate } from './sim-peer.js';
@@ -26,6 +32,10 @@ export interface SwarmOwner {
   /** One-way latency of the viewer's access link, ms. */
   readonly latencyMs: number;
   provide(seq: number): Uint8Array | undefined;
+  /** A segment arriving from a peer (the session's), to relay before it is complete. */
+  arrival(seq: number): ArrivalSource | undefined;
+  /** The seqs of the segments arriving now, announced to a new neighbour. */
+  arrivingSeqs(): number[];
   haveMap(): number[];
   onUpload(bytes: number): void;
   /** Called before anything that makes the session run: bring its inputs up to date. */
@@ -69,6 +79,14 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
       uploads: owner.uploads,
       busy: this.busy,
       provide: (seq) => owner.provide(seq),
+      arrival: (seq) => owner.arrival(seq),
+      upstream: (seq) => {
+        for (const p of this.busy) {
+          const flow = p.inboundFlow(seq);
+          if (flow) return flow;
+        }
+        return undefined;
+      },
       onUpload: (bytes) => {
         owner.onUpload(bytes);
       },
@@ -134,6 +152,23 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
       const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
       // One encoding serves every neighbour: the bytes are the same.
       const bytes = encode({ type: 'have-delta', added: pick(true), removed: pick(false) });
+      for (const p of open) p.sendBytes(bytes);
+    }
+  }
+
+  /** Mirrors Swarm.announceArriving: one encoded `arriving` message to every open neighbour. */
+  announceArriving(added: number[], removed: number[]): void {
+    const open = this.connectedPeers();
+    if (open.length === 0) return;
+    const gone = new Set(removed);
+    const items = [
+      ...added.filter((s) => !gone.has(s)).map((s) => [s, true] as const),
+      ...removed.map((s) => [s, false] as const),
+    ];
+    for (let i = 0; i < items.length; i += MAX_ARRIVING_ITEMS) {
+      const part = items.slice(i, i + MAX_ARRIVING_ITEMS);
+      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
+      const bytes = encode({ type: 'arriving', added: pick(true), removed: pick(false) });
       for (const p of open) p.sendBytes(bytes);
     }
   }
@@ -206,6 +241,8 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     const seqs = this.owner.haveMap().sort((a, b) => a - b);
     const newest = seqs.at(-1) ?? 0;
     peer.send({ type: 'have-map', seqs: seqs.filter((s) => s > newest - MAX_HAVE_SPAN) });
+    const arriving = this.owner.arrivingSeqs().slice(0, MAX_ARRIVING_ITEMS);
+    if (arriving.length > 0) peer.send({ type: 'arriving', added: arriving, removed: [] });
     this.owner.beforeKick();
     this.emit('peerConnected', peer);
   }

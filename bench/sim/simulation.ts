@@ -43,6 +43,8 @@ export interface SimConfig {
   uploadSlots: number;
   /** Requests queued over all of a viewer's connections before it refuses more (an experiment). */
   uploadQueue: number;
+  /** Cut-through relay: 1 on (the client's default), 0 off (whole-segment store-and-forward). */
+  cutThrough: number;
   /** Neighbours the signaling server hands out (SIGNALING_MAX_NEIGHBOURS). */
   maxNeighbours: number;
   /** Viewers in regions, locality-aware neighbour lists (bench/sim/regions.ts). */
@@ -79,6 +81,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   liveSyncSegments: 3,
   uploadSlots: DEFAULT_UPLOAD_CONFIG.slots,
   uploadQueue: Infinity,
+  cutThrough: 1,
   maxNeighbours: 8,
   locality: DEFAULT_LOCALITY_CONFIG,
   serverMs: 10,
@@ -126,6 +129,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     liveSyncSegments: config.liveSyncSegments,
     uploadSlots: config.uploadSlots,
     uploadQueue: config.uploadQueue,
+    cutThrough: config.cutThrough !== 0,
   };
 
   const alive: Viewer[] = [];

@@ -36,6 +36,8 @@ export interface ClientSettings {
   uploadSlots: number;
   /** Requests queued over all connections before new ones are refused (an experiment). */
   uploadQueue: number;
+  /** Cut-through relay (the session's `cutThrough`). */
+  cutThrough: boolean;
 }
 
 export interface ViewerWorld {
@@ -129,6 +131,7 @@ export class Viewer {
       store: settings.store,
       now: () => q.now,
       counters: this.counters,
+      cutThrough: settings.cutThrough,
     });
     this.swarm = new SimSwarm(
       mesh,
@@ -138,6 +141,8 @@ export class Viewer {
         uploads: new UploadGate(settings.uploadSlots, settings.uploadQueue),
         latencyMs: profile.latencyMs,
         provide: (seq) => this.session.store.get(seq)?.bytes,
+        arrival: (seq) => this.session.arrival(seq),
+        arrivingSeqs: () => this.session.arrivingSeqs(),
         haveMap: () => this.session.store.seqs(),
         onUpload: (bytes) => {
           this.counters.uploadBytes += bytes;

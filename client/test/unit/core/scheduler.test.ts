@@ -243,6 +243,54 @@ describe('schedule', () => {
     expect(schedule(input({ segments: [seg(later)], peers: [h2, ...others] }), config)).toEqual([]);
   });
 
+  it('asks a neighbour that is still receiving the segment (cut-through), preferring a free complete holder', () => {
+    const s = seg(104);
+    const relay = peer('relay', [], { arriving: new Set([104]), throughput: 500 });
+    // Only a relay has it: ask the relay rather than seeding or waiting.
+    expect(schedule(input({ segments: [s], peers: [relay, peer('x', [])] }), config)).toEqual([
+      { type: 'peer', seq: 104, peerId: 'relay' },
+    ]);
+    // A complete holder at the same rate is preferred; a busy one is not.
+    const holder = peer('holder', [104], { throughput: 500 });
+    expect(schedule(input({ segments: [s], peers: [relay, holder] }), config)).toEqual([
+      { type: 'peer', seq: 104, peerId: 'holder' },
+    ]);
+    const busy = peer('holder', [104], { throughput: 500, busyUntil: NOW + 1000 });
+    expect(schedule(input({ segments: [s], peers: [relay, busy] }), config)).toEqual([
+      { type: 'peer', seq: 104, peerId: 'relay' },
+    ]);
+    // A busy relay is skipped like a busy holder; an excluded one too.
+    const busyRelay = { ...relay, busyUntil: NOW + 1000 };
+    // (a saturated sole holder: one more copy from the CDN, the busy-seeder rule)
+    expect(schedule(input({ segments: [s], peers: [busyRelay] }), config)).toEqual([
+      { type: 'cdn', seq: 104, reason: 'busy-seeder' },
+    ]);
+    const excluded = seg(104, { excludedPeers: new Set(['relay']) });
+    expect(
+      schedule(input({ segments: [excluded], peers: [relay, peer('x', [])] }), config),
+    ).not.toContainEqual({ type: 'peer', seq: 104, peerId: 'relay' });
+  });
+
+  it('counts an arriving neighbour as a holder: no seeding while one is receiving it', () => {
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const s0 = seqWithRank(0, ids);
+    const idle = ids.map((id) => peer(id, []));
+    expect(schedule(input({ segments: [seg(s0, { start: 400 })], peers: idle }), config)).toEqual([
+      { type: 'cdn', seq: s0, reason: 'seeder' },
+    ]);
+    // 'a' is receiving it and its request slots are full: wait for it, do not seed.
+    const relaying = ids.map((id) =>
+      peer(
+        id,
+        [],
+        id === 'a' ? { arriving: new Set([s0]), pending: config.maxRequestsPerPeer } : {},
+      ),
+    );
+    expect(
+      schedule(input({ segments: [seg(s0, { start: 400 })], peers: relaying }), config),
+    ).toEqual([]);
+  });
+
   it('fetches from the CDN at once with no neighbours', () => {
     expect(schedule(input({ segments: [seg(110)] }), config)).toEqual([
       { type: 'cdn', seq: 110, reason: 'alone' },
