@@ -278,6 +278,27 @@ export interface ChannelQoePoint extends ChannelQoe {
   t: number;
 }
 
+/**
+ * A live channel that viewers watch and the admin manages, as the server stores it and
+ * `GET /api/channels/:id` returns it.
+ */
+export interface Channel {
+  /** URL slug, e.g. `demo`. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** HLS multivariant playlist URL; a path (`/live/...`) is relative to the server. */
+  sourceUrl: string;
+  /** Disabled channels refuse new viewers. */
+  enabled: boolean;
+  /** When false, viewers play from the CDN only. */
+  p2pEnabled: boolean;
+  /** Most neighbours a viewer is given in this channel's swarms. */
+  maxNeighbours: number;
+  /** Origins allowed to embed the channel; empty means any. */
+  allowedOrigins: string[];
+}
+
 /** `GET /api/channels/:id/stats`. */
 export interface ChannelStats {
   channel: string;

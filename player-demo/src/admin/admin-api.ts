@@ -1,15 +1,7 @@
-import type { ChannelStats } from '@meshcast/client/signaling';
+import type { Channel, ChannelStats } from '@meshcast/client/signaling';
 
 /** A channel as the server stores it (`GET /api/channels/:id`). */
-export interface AdminChannel {
-  id: string;
-  name: string;
-  sourceUrl: string;
-  enabled: boolean;
-  p2pEnabled: boolean;
-  maxNeighbours: number;
-  allowedOrigins: string[];
-}
+export type AdminChannel = Channel;
 
 /** The fields a channel update may send (everything but the id). */
 export type AdminChannelPatch = Partial<Omit<AdminChannel, 'id'>>;

@@ -1,20 +1,7 @@
-/** A live channel that viewers watch and that the admin manages. */
-export interface Channel {
-  /** URL slug, e.g. `demo`. */
-  id: string;
-  /** Display name. */
-  name: string;
-  /** HLS multivariant playlist URL; a path (`/live/...`) is relative to this server. */
-  sourceUrl: string;
-  /** Disabled channels refuse new viewers. */
-  enabled: boolean;
-  /** When false, viewers play from the CDN only. */
-  p2pEnabled: boolean;
-  /** Most neighbours a viewer is given in this channel's swarms. */
-  maxNeighbours: number;
-  /** Origins allowed to embed the channel; empty means any. */
-  allowedOrigins: string[];
-}
+import type { Channel } from '@meshcast/client/signaling';
+
+// The channel's shape is part of the HTTP API, declared once with the other shared types.
+export type { Channel };
 
 /** The channel the server seeds on first start; its source is the built-in looped clip. */
 export const DEMO_CHANNEL: Channel = {
