@@ -72,7 +72,7 @@ const rows = Object.entries(after.summary)
   })
   .filter((r) => Math.abs(r.bytes) >= 32)
   .sort((x, y) => y.bytes - x.bytes);
-for (const r of rows.slice(0, 40)) {
+for (const r of rows.slice(0, Number(process.env.HEAP_ROWS ?? 40))) {
   console.log(`${r.bytes.toFixed(0).padStart(6)} B ${r.count.toFixed(2).padStart(6)}x  ${r.kind}`);
 }
 for (const ws of sockets) ws.terminate();

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { QoeIntake } from '../qoe/qoe-intake.js';
 import { ChannelCache } from './channel-cache.js';
 import { closeChannel } from './channel-room.js';
+import { compactConnection } from './compact-connection.js';
 import { Dispatcher, type DispatchConfig, type HandlerMap } from './dispatch.js';
 import type {
   SignalingConfig,
@@ -126,9 +127,7 @@ export function attachSignaling(
 
   const dispatcher = new Dispatcher(ctx, HANDLERS, config, now);
   io.on('connection', (socket) => {
-    // Each engine.io connection would keep its upgrade request (the IncomingMessage and what
-    // it holds) for life; `socket.handshake`, built by now, keeps the headers handlers read.
-    (socket.conn as { request: unknown }).request = null;
+    compactConnection(socket, config.localityHeader);
     socket.data.swarms = [];
     dispatcher.bind(socket);
     socket.on('disconnect', onDisconnect);

@@ -1,0 +1,73 @@
+import type { EventEmitter } from 'node:events';
+import type { SignalingSocket } from './handlers/handler.js';
+
+/** Request headers that signaling reads after the handshake (the locality header is added). */
+const HANDSHAKE_HEADERS = ['origin', 'host', 'x-forwarded-for'] as const;
+
+/** Shared by every compacted handshake: nothing reads `query` or `auth` after the handshake. */
+const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
+
+/** The parts of an engine.io connection that keep per-connection garbage alive. */
+interface EngineConnection {
+  request: unknown;
+  transport?: { name?: string; socket?: WsSocket };
+  once(event: 'upgrade', listener: () => void): unknown;
+}
+
+interface WsSocket extends EventEmitter {
+  _socket?: EventEmitter;
+}
+
+/**
+ * Drops what socket.io, engine.io and `ws` keep for the life of a connection but nothing reads
+ * after the handshake, so that a held connection costs less memory:
+ * - the upgrade request (`socket.conn.request`), its headers and body stream;
+ * - the `close` listener engine.io's upgrade leaves on the TCP socket (it keeps a stand-in
+ *   response for HTTP middlewares and, through it, the upgrade request again; meshcast
+ *   mounts no engine.io middleware);
+ * - engine.io's `error` listener for errors before the upgrade (the transport has its own);
+ * - of `socket.handshake`, every header but the few the handlers read, the URL, the query,
+ *   the `auth` payload and the date string.
+ * A connection that starts with long polling is compacted again once it upgrades.
+ *
+ * @param localityHeader - lowercase name of the region header that locality reads
+ */
+export function compactConnection(socket: SignalingSocket, localityHeader: string): void {
+  const conn = socket.conn as unknown as EngineConnection;
+  conn.request = null;
+  dropUpgradeListeners(conn);
+  if (conn.transport?.name !== 'websocket') conn.once('upgrade', () => dropUpgradeListeners(conn));
+
+  const from = socket.handshake.headers;
+  const headers: Record<string, string | string[]> = {};
+  for (const name of [...HANDSHAKE_HEADERS, localityHeader]) {
+    const value = from[name];
+    if (value !== undefined) headers[name] = value;
+  }
+  socket.handshake = {
+    headers,
+    time: '',
+    address: socket.handshake.address,
+    xdomain: socket.handshake.xdomain,
+    secure: socket.handshake.secure,
+    issued: socket.handshake.issued,
+    url: '',
+    query: EMPTY,
+    auth: EMPTY,
+  };
+}
+
+function dropUpgradeListeners(conn: EngineConnection): void {
+  conn.request = null;
+  const ws = conn.transport?.name === 'websocket' ? conn.transport.socket : undefined;
+  if (!ws) return;
+  for (const listener of ws.listeners('error')) {
+    if (listener.name === 'onUpgradeError') ws.removeListener('error', listener as () => void);
+  }
+  const tcp = ws._socket;
+  if (!tcp) return;
+  // `once` listeners are wrappers with the original as `listener`; `ws` adds only plain ones.
+  for (const listener of tcp.rawListeners('close')) {
+    if ('listener' in listener) tcp.removeListener('close', listener as () => void);
+  }
+}
