@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renditionNames as clientNames } from '../../../../client/src/hls/hls-binding.js';
-import { renditionNames as serverNames } from '../../../src/integrity/playlist-parse.js';
+import { renditionNames as clientNames } from '../../../src/hls/hls-binding.js';
+import { renditionNames as serverNames } from '../../../../signaling-server/src/integrity/playlist-parse.js';
 
 // The server names renditions as the client's hls.js binding does (swarms and published hashes
 // are keyed by the name). It may import the client's types only, so the rule is written twice:
