@@ -7,6 +7,7 @@ import {
   encode,
   type WireMessage,
 } from '../../src/core/wire.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
 /**
  * Fuzz input for the wire decoder and for a peer's message path: valid frames, valid frames
@@ -175,18 +176,6 @@ export const frameArb: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 40 }) },
 );
 
-/** A small seeded PRNG (mulberry32), uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const MUTATION_KINDS = [
   'flip',
   'set',
@@ -207,7 +196,7 @@ const BOUNDARIES = [0, 1, 0xff, 0xffff, 0x10000, 0x7fffffff, 0xffffffff];
  */
 export function fuzzFrames(n: number, seed: number): Uint8Array[] {
   const pool = fc.sample(validFrameArb, { numRuns: Math.min(n, 4000), seed });
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const int = (k: number): number => Math.floor(random() * k);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const bytes = (max: number): Uint8Array =>

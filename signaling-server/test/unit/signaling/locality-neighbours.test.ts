@@ -5,7 +5,7 @@ import {
   sampleLocalNeighbours,
 } from '../../../src/signaling/neighbour-sample.js';
 import { SwarmRegistry } from '../../../src/signaling/swarm-registry.js';
-import { seededRandom as seeded } from './seeded-random.js';
+import { seededRandom as seeded } from '../../../../test/support/seeded-random.js';
 
 const SWARM = 'live/720p';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sampleNeighbours } from '../../../src/signaling/neighbour-sample.js';
-import { seededRandom as seeded } from './seeded-random.js';
+import { seededRandom as seeded } from '../../../../test/support/seeded-random.js';
 
 const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `p${i}`);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SwarmRegistry } from '../../../src/signaling/swarm-registry.js';
-import { seededRandom as seeded } from './seeded-random.js';
+import { seededRandom as seeded } from '../../../../test/support/seeded-random.js';
 
 describe('SwarmRegistry', () => {
   it('tracks membership per swarm and per peer', () => {
