@@ -1,0 +1,101 @@
+/**
+ * Heap per held WebSocket connection of each layer of the signaling stack, each in its own
+ * child process: a bare `ws` server (what bittorrent-tracker's connections start from), a bare
+ * engine.io server, a bare socket.io server, and a bare socket.io server whose sockets join
+ * one more room (as a meshcast viewer joins its channel room). The meshcast server itself:
+ * `heap-per-connection.ts`.
+ *
+ *   node --import tsx bench/signaling/layer-heap.ts [connections=2000]
+ */
+import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import WebSocket, { WebSocketServer } from 'ws';
+
+type Layer = 'ws' | 'engine.io' | 'socket.io' | 'socket.io+room';
+const LAYERS: Layer[] = ['ws', 'engine.io', 'socket.io', 'socket.io+room'];
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapAfterGc = (): number => {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+/** Child: serves one layer on 127.0.0.1, answers 'measure' with its heap after a full GC. */
+async function serve(layer: Layer): Promise<void> {
+  const http = createServer();
+  if (layer === 'ws') {
+    const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+    wss.on('connection', (ws) => ws.on('message', () => undefined));
+  } else if (layer === 'engine.io') {
+    const { attach } = await import('engine.io');
+    const engine = attach(http, { perMessageDeflate: false, httpCompression: false });
+    engine.on('connection', (socket) => socket.on('message', () => undefined));
+  } else {
+    const { Server } = await import('socket.io');
+    const io = new Server(http, { perMessageDeflate: false, httpCompression: false });
+    io.on('connection', (socket) => {
+      if (layer === 'socket.io+room') void socket.join('room');
+    });
+  }
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  process.send?.({ port: (http.address() as AddressInfo).port });
+  process.on('message', (message) => {
+    if (message === 'measure') process.send?.({ heap: heapAfterGc() });
+    else process.exit(0);
+  });
+}
+
+/** One client of a layer, resolved once the server holds it. */
+function client(layer: Layer, port: number): Promise<WebSocket> {
+  const path = layer === 'ws' ? '/' : layer === 'engine.io' ? '/engine.io/' : '/socket.io/';
+  const query = layer === 'ws' ? '' : '?EIO=4&transport=websocket';
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}${query}`, { perMessageDeflate: false });
+    ws.on('error', reject);
+    if (layer === 'ws') ws.on('open', () => resolve(ws));
+    ws.on('message', (data: Buffer) => {
+      const frame = data.toString();
+      if (frame === '2') ws.send('3');
+      else if (layer === 'engine.io' && frame.startsWith('0')) resolve(ws);
+      else if (frame.startsWith('0')) ws.send('40');
+      else if (frame.startsWith('40')) resolve(ws);
+    });
+  });
+}
+
+async function measure(layer: Layer, connections: number): Promise<number> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', layer], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+  });
+  const next = <T>(): Promise<T> => new Promise((resolve) => child.once('message', resolve));
+  const { port } = await next<{ port: number }>();
+  // Warm up (JIT, lazily built structures) before the baseline.
+  const warm = await Promise.all(Array.from({ length: 50 }, () => client(layer, port)));
+  for (const ws of warm) ws.terminate();
+  await new Promise((r) => setTimeout(r, 200));
+  child.send('measure');
+  const before = (await next<{ heap: number }>()).heap;
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < connections; i += 100) {
+    const n = Math.min(100, connections - i);
+    sockets.push(...(await Promise.all(Array.from({ length: n }, () => client(layer, port)))));
+  }
+  child.send('measure');
+  const after = (await next<{ heap: number }>()).heap;
+  for (const ws of sockets) ws.terminate();
+  child.send('exit');
+  return (after - before) / connections;
+}
+
+if (process.argv[2] === 'serve') {
+  await serve(process.argv[3] as Layer);
+} else {
+  const connections = Number(process.argv[2] ?? 2000);
+  for (const layer of LAYERS) {
+    const bytes = await measure(layer, connections);
+    console.log(`${layer.padEnd(16)} heap +${(bytes / 1024).toFixed(2)} KiB per connection`);
+  }
+}
