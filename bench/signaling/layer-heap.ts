@@ -32,7 +32,9 @@ async function serve(layer: Layer): Promise<void> {
   } else if (layer === 'engine.io') {
     const { attach } = await import('engine.io');
     const engine = attach(http, { perMessageDeflate: false, httpCompression: false });
-    engine.on('connection', (socket) => socket.on('message', () => undefined));
+    engine.on('connection', (socket: { on(event: 'message', listener: () => void): void }) => {
+      socket.on('message', () => undefined);
+    });
   } else {
     const { Server } = await import('socket.io');
     const io = new Server(http, { perMessageDeflate: false, httpCompression: false });
