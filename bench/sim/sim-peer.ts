@@ -48,6 +48,7 @@ export function createWireCounters(): WireCounters {
       absent: 0,
       busy: 0,
       arriving: 0,
+      capacity: 0,
     },
     payloadBytes: 0,
     headerBytes: 0,
@@ -109,6 +110,8 @@ export class UploadGate {
   /** Transfers being sent (flows with their segment bytes). */
   readonly sending = new Set<Flow>();
   active = 0;
+  /** Upload rate measured from whole-segment uploads, bytes/ms (the client's measuredRate). */
+  measured: number | undefined;
   private readonly waiting: (() => void)[] = [];
 
   /**
@@ -142,6 +145,11 @@ export class UploadGate {
     }
     this.waiting.push(wake);
     return false;
+  }
+
+  /** One upload's rate, as the client's UploadLimiter samples a busy period. */
+  sample(rate: number): void {
+    this.measured = this.measured === undefined ? rate : this.measured * 0.7 + rate * 0.3;
   }
 
   /** Frees a slot: hands it to the first waiter, if any. */
@@ -196,6 +204,7 @@ const TYPE_BY_TAG = [
   'absent',
   'busy',
   'arriving',
+  'capacity',
 ] as const;
 
 /**
@@ -222,6 +231,8 @@ export class SimPeer implements SessionPeer {
   bytesSent = 0;
   /** Until when the remote said it is too busy to serve (the client's Peer.busyUntil). */
   busyUntil = 0;
+  /** The remote's advertised upload rate, bytes/ms (the client's Peer.remoteUploadRate). */
+  remoteUploadRate: number | undefined;
   private readonly inFlight = new Map<number, Outbound>();
   private readonly estimator: ThroughputEstimator;
   private nextRequestId = 1;
@@ -410,6 +421,9 @@ export class SimPeer implements SessionPeer {
         this.settle(entry, 'busy', `remote is busy for ${message.waitMs} ms`);
         return;
       }
+      case 'capacity':
+        this.remoteUploadRate = message.bytesPerSec / 1000;
+        return;
       case 'data':
         return; // data travels as flows, never as messages
     }
@@ -589,8 +603,14 @@ export class SimPeer implements SessionPeer {
   }
 
   private served(job: Job, bytes: Uint8Array): void {
+    const relayed = job.unwatch !== undefined;
     job.unwatch?.();
     this.current = undefined;
+    const flow = job.flow;
+    // A relay's rate is its upstream's: the client leaves those waits out of its measurement.
+    if (!relayed && flow && this.ctx.q.now > flow.startedAt) {
+      this.host.uploads.sample(bytes.length / (this.ctx.q.now - flow.startedAt));
+    }
     if (job.flow) this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
     this.countUpload(bytes.length, chunksOf(bytes.length));

@@ -36,6 +36,8 @@ export interface SwarmOwner {
   arrival(seq: number): ArrivalSource | undefined;
   /** The seqs of the segments arriving now, announced to a new neighbour. */
   arrivingSeqs(): number[];
+  /** The measured upload rate to advertise, bytes/ms (the client's Swarm `uploadRate`). */
+  uploadRate(): number | undefined;
   haveMap(): number[];
   onUpload(bytes: number): void;
   /** Called before anything that makes the session run: bring its inputs up to date. */
@@ -65,6 +67,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
   private readonly host: PeerHost;
   private readonly busy = new Set<SimPeer>();
   private polledAt = -1;
+  private advertisedRate: number | undefined;
 
   constructor(
     private readonly mesh: SimMesh,
@@ -243,6 +246,7 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     peer.send({ type: 'have-map', seqs: seqs.filter((s) => s > newest - MAX_HAVE_SPAN) });
     const arriving = this.owner.arrivingSeqs().slice(0, MAX_ARRIVING_ITEMS);
     if (arriving.length > 0) peer.send({ type: 'arriving', added: arriving, removed: [] });
+    if (this.advertisedRate !== undefined) peer.send(capacityMessage(this.advertisedRate));
     this.owner.beforeKick();
     this.emit('peerConnected', peer);
   }
@@ -264,7 +268,18 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
     });
   }
 
+  /** Mirrors Swarm.advertiseRate: to every neighbour, when it changed by more than a quarter. */
+  private advertiseRate(): void {
+    const rate = this.owner.uploadRate();
+    const last = this.advertisedRate;
+    if (rate === undefined || (last !== undefined && Math.abs(rate - last) <= last / 4)) return;
+    this.advertisedRate = rate;
+    const bytes = encode(capacityMessage(rate));
+    for (const p of this.connectedPeers()) p.sendBytes(bytes);
+  }
+
   private upkeep(): void {
+    this.advertiseRate();
     const now = this.mesh.q.now;
     const { config, mesh } = this;
     if (this.peers.size >= config.maxPeers && now - this.lastReplaceAt >= config.replaceWorstMs) {
@@ -291,4 +306,9 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
       if (ids.length === 0) this.failed.clear(); // give old partners another chance
     });
   }
+}
+
+/** The client's Peer.sendCapacity message for a rate in bytes/ms. */
+function capacityMessage(bytesPerMs: number): { type: 'capacity'; bytesPerSec: number } {
+  return { type: 'capacity', bytesPerSec: Math.min(0xffffffff, Math.round(bytesPerMs * 1000)) };
 }

@@ -124,6 +124,7 @@ export class Viewer {
       setTimeout: q.setTimeout,
       clearTimeout: q.clearTimeout,
     });
+    const uploads = new UploadGate(settings.uploadSlots, settings.uploadQueue);
     this.session = new RenditionSession({
       rendition: id, // a label in debug lines: the trace can follow one viewer
       cdn: this.cdn,
@@ -132,13 +133,15 @@ export class Viewer {
       now: () => q.now,
       counters: this.counters,
       cutThrough: settings.cutThrough,
+      uploadRate: () => uploads.measured,
     });
     this.swarm = new SimSwarm(
       mesh,
       {
         id,
         node: this.node,
-        uploads: new UploadGate(settings.uploadSlots, settings.uploadQueue),
+        uploads,
+        uploadRate: () => uploads.measured,
         latencyMs: profile.latencyMs,
         provide: (seq) => this.session.store.get(seq)?.bytes,
         arrival: (seq) => this.session.arrival(seq),

@@ -233,6 +233,7 @@ export class Engine extends Emitter<EngineEvents> {
       store: this.config.store,
       now: this.now,
       counters: this.counters,
+      uploadRate: () => this.upload.measuredRate,
       ...(this.p2pEnabled && { verifier: this.integrity.verifier(rendition) }),
       onCorruptPeer: (peerId, seq) => {
         this.integrity.liar(rendition, peerId, seq);
@@ -256,6 +257,7 @@ export class Engine extends Emitter<EngineEvents> {
         haveMap: () => s.store.seqs(),
         arriving: (seq) => s.arrival(seq),
         arrivingSeqs: () => s.arrivingSeqs(),
+        uploadRate: () => this.upload.measuredRate,
         onUpload: (bytes) => {
           this.counters.uploadBytes += bytes;
         },

@@ -189,7 +189,9 @@ export class PeerServer {
         const ready = complete ? total : Math.min(arrival.received, total - 1);
         if (sentUpTo >= ready && !(complete && sentUpTo === 0 && total === 0)) {
           if (complete) return;
+          const resume = upload?.pause();
           await this.nextChange(arrival);
+          resume?.();
           continue;
         }
         const end = Math.min(ready, sentUpTo + MAX_CHUNK_BYTES);

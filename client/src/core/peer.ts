@@ -126,6 +126,7 @@ export class Peer extends Emitter<PeerEvents> {
   private readonly guard: InboundGuard;
   private readonly remote = new Set<number>();
   private readonly remoteArrivals = new Set<number>();
+  private remoteRate: number | undefined;
   private readonly connectTimer: ReturnType<typeof setTimeout>;
   private isOpen = false;
   private destroyed = false;
@@ -191,6 +192,17 @@ export class Peer extends Emitter<PeerEvents> {
   /** Segments the remote said it is receiving now (it may relay them before they complete). */
   get remoteArriving(): ReadonlySet<number> {
     return this.remoteArrivals;
+  }
+
+  /** The remote's advertised upload rate, bytes/ms; undefined before it sent one. */
+  get remoteUploadRate(): number | undefined {
+    return this.remoteRate;
+  }
+
+  /** Advertises our measured upload rate (bytes/ms). */
+  sendCapacity(bytesPerMs: number): void {
+    const bytesPerSec = Math.min(0xffffffff, Math.max(0, Math.round(bytesPerMs * 1000)));
+    this.send({ type: 'capacity', bytesPerSec });
   }
 
   /** Requests in flight to the remote. */
@@ -352,6 +364,9 @@ export class Peer extends Emitter<PeerEvents> {
         this.emit('have', this.remote);
         return;
       }
+      case 'capacity':
+        this.remoteRate = message.bytesPerSec / 1000;
+        return;
       case 'request':
         this.server.request(message.requestId, message.seq);
         return;

@@ -27,6 +27,8 @@ export interface SessionPeer {
   throughput(): number | undefined;
   /** Until when (clock ms) it said its upload is saturated; 0 or undefined if never. */
   readonly busyUntil?: number;
+  /** Its advertised upload rate, bytes/ms. */
+  readonly remoteUploadRate?: number | undefined;
   request(
     seq: number,
     options: {
@@ -124,6 +126,8 @@ export interface RenditionSessionOptions {
    * complete (cut-through; the last byte waits for verification). @default true
    */
   cutThrough?: boolean;
+  /** Our upload rate as advertised to neighbours, bytes/ms (seeder choice). @default none */
+  uploadRate?: () => number | undefined;
 }
 
 /**
@@ -255,6 +259,7 @@ export class RenditionSession {
     const peers = this.swarm?.connectedPeers() ?? [];
     const current = this.currentSeq() ?? this.wantedFrom;
     const from = Math.max(this.wantedFrom, current);
+    const selfRate = this.o.uploadRate?.();
     const window: SegmentState[] = [];
     for (const [seq, rt] of [...this.segments].sort((a, b) => a[0] - b[0])) {
       if (seq < from && rt.waiters.length === 0) continue;
@@ -279,6 +284,7 @@ export class RenditionSession {
           ...(p.throughput() !== undefined && { throughput: p.throughput() }),
           ...(p.busyUntil !== undefined && { busyUntil: p.busyUntil }),
           ...(p.remoteArriving?.size && { arriving: p.remoteArriving }),
+          ...(p.remoteUploadRate !== undefined && { uploadRate: p.remoteUploadRate }),
         })),
         playback: this.effectivePlayback(),
         cdn: {
@@ -286,6 +292,7 @@ export class RenditionSession {
           ...(this.cdnRate !== undefined && { throughput: this.cdnRate }),
         },
         ...(this.avgBytes !== undefined && { segmentBytes: this.avgBytes }),
+        ...(selfRate !== undefined && { selfUploadRate: selfRate }),
       },
       this.o.scheduler,
     );

@@ -17,7 +17,7 @@
  *   is cancelled and the segment fetched again: from another holder while time allows, from
  *   the CDN once the deadline line is near. A transfer that will finish in time is kept.
  */
-import { seederRank } from './seeder-rank.js';
+import { seederRank, weightedSeederRank } from './seeder-rank.js';
 
 /** Scheduler thresholds. Every one has a documented default. */
 export interface SchedulerConfig {
@@ -70,6 +70,12 @@ export interface SchedulerConfig {
    * is preferred, ms. @default 500
    */
   arrivingPenaltyMs: number;
+  /**
+   * Seeders are chosen by weighted rendezvous hashing on advertised upload rates, weight =
+   * rate^capacityExponent (a viewer without one counts at `initialPeerThroughput`); 0 = plain
+   * hashing, every viewer alike. Fast uplinks bring segments in and pass them on. @default 2
+   */
+  capacityExponent: number;
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
@@ -87,6 +93,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   peerFirstByteMs: 2000,
   peerSlackMs: 300,
   arrivingPenaltyMs: 500,
+  capacityExponent: 2,
 };
 
 /** A transfer in flight for a segment. */
@@ -135,6 +142,8 @@ export interface PeerState {
   throughput?: number;
   /** Until when (clock ms) it said its upload is saturated: not asked before. */
   busyUntil?: number;
+  /** Its advertised upload rate, bytes/ms. */
+  uploadRate?: number;
 }
 
 export interface PlaybackState {
@@ -155,6 +164,8 @@ export interface SchedulerInput {
   cdn: { rttMs?: number; throughput?: number };
   /** Average segment size seen so far, bytes. */
   segmentBytes?: number;
+  /** Our own upload rate as we advertise it, bytes/ms. */
+  selfUploadRate?: number;
 }
 
 export type SchedulerAction =
@@ -202,6 +213,19 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
   let cdnSlots = config.maxCdnRequests - input.segments.filter((s) => s.status === 'cdn').length;
   const peerLoad = new Map(peers.map((p) => [p.id, p.pending]));
   const peerRate = (p: PeerState): number => p.throughput ?? config.initialPeerThroughput;
+
+  // Seeder rank of this viewer among `ids` (weighted by upload rate when configured).
+  const rateOf = new Map(peers.map((p) => [p.id, p.uploadRate]));
+  const rank = (ids: string[], seq: number): number => {
+    if (config.capacityExponent <= 0) return seederRank(input.selfId, ids, seq);
+    const w = (r: number | undefined): number => r ?? config.initialPeerThroughput;
+    return weightedSeederRank(
+      { id: input.selfId, weight: w(input.selfUploadRate) },
+      ids.map((id) => ({ id, weight: w(rateOf.get(id)) })),
+      seq,
+      config.capacityExponent,
+    );
+  };
 
   const fetchCdn = (seq: number, reason: Extract<SchedulerAction, { type: 'cdn' }>['reason']) => {
     if (cdnSlots <= 0) return false;
@@ -307,7 +331,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       const saturated = held.every((p) => (p.busyUntil ?? 0) > now);
       if (!saturated || held.length > config.seeders || s.status !== 'missing') continue;
       const without = peers.filter((p) => !holds(p, s.seq)).map((p) => p.id);
-      if (seederRank(input.selfId, without, s.seq) === 0) fetchCdn(s.seq, 'busy-seeder');
+      if (rank(without, s.seq) === 0) fetchCdn(s.seq, 'busy-seeder');
       continue;
     }
     if (s.excludedPeers?.size) {
@@ -320,14 +344,13 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       fetchCdn(s.seq, 'alone');
       continue;
     }
-    const rank = seederRank(
-      input.selfId,
+    const mine = rank(
       peers.map((p) => p.id),
       s.seq,
     );
     const seeders = peers.length + 1 >= config.extraSeedersFrom ? config.seeders : 1;
-    if (rank < seeders) fetchCdn(s.seq, 'seeder');
-    else if (rank < seeders + 1 && slack <= config.backupLeadMs) {
+    if (mine < seeders) fetchCdn(s.seq, 'seeder');
+    else if (mine < seeders + 1 && slack <= config.backupLeadMs) {
       fetchCdn(s.seq, 'backup');
     }
   }

@@ -32,3 +32,35 @@ export function seederRank(self: string, others: readonly string[], seq: number)
   }
   return rank;
 }
+
+/** A viewer and its weight (advertised upload rate) for {@link weightedSeederRank}. */
+export interface WeightedId {
+  id: string;
+  /** Upload rate, bytes/ms; > 0. */
+  weight: number;
+}
+
+/**
+ * Weighted rendezvous hashing: each viewer scores `-ln(h) / weight^exponent` with h in (0, 1]
+ * from its hash of (id, seq); the lowest score fetches first. A viewer with twice the upload rate
+ * (exponent 1) ranks first twice as often; with exponent 0 it is {@link seederRank}'s order
+ * (lowest hash first). Returns how many of `others` rank before `self`.
+ */
+export function weightedSeederRank(
+  self: WeightedId,
+  others: readonly WeightedId[],
+  seq: number,
+  exponent: number,
+): number {
+  const score = (v: WeightedId): number =>
+    // h in (0, 1], decreasing with the hash: at equal weights the lowest hash ranks first.
+    -Math.log((2 ** 32 - fnv1a(`${v.id}:${seq}`)) / 2 ** 32) / Math.max(1e-9, v.weight) ** exponent;
+  const mine = score(self);
+  let rank = 0;
+  for (const o of others) {
+    if (o.id === self.id) continue;
+    const s = score(o);
+    if (s < mine || (s === mine && o.id < self.id)) rank++;
+  }
+  return rank;
+}

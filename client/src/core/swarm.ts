@@ -71,6 +71,11 @@ export interface SwarmOptions {
   arriving?: PeerOptions['arriving'];
   /** The seqs of those segments, announced to each neighbour on connect. @default none */
   arrivingSeqs?: () => number[];
+  /**
+   * Our measured upload rate, bytes/ms, advertised on connect and when it changes by more than
+   * a quarter (checked every upkeep). @default none
+   */
+  uploadRate?: () => number | undefined;
   /** Counted when bytes go to a neighbour. */
   onUpload?: (bytes: number) => void;
   /** The viewer's upload slots and cap, shared by all its connections. @default none */
@@ -110,6 +115,7 @@ export class Swarm extends Emitter<SwarmEvents> {
   private selfId: string | undefined;
   private upkeepTimer: ReturnType<typeof setInterval> | undefined;
   private lastReplaceAt = Date.now();
+  private advertisedRate: number | undefined;
   private destroyed = false;
 
   constructor(private readonly options: SwarmOptions) {
@@ -219,6 +225,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       peer.sendHaveMap(this.options.downloadOnly ? [] : this.options.haveMap());
       const arriving = this.options.downloadOnly ? [] : (this.options.arrivingSeqs?.() ?? []);
       if (arriving.length > 0) peer.sendArriving(arriving, []);
+      if (this.advertisedRate !== undefined) peer.sendCapacity(this.advertisedRate);
       this.emit('peerConnected', peer);
     });
     peer.on('have', () => {
@@ -261,8 +268,18 @@ export class Swarm extends Emitter<SwarmEvents> {
     peer?.signal(m.data);
   }
 
+  /** Advertises our upload rate to every neighbour when it changed by more than a quarter. */
+  private advertiseRate(): void {
+    const rate = this.options.downloadOnly ? undefined : this.options.uploadRate?.();
+    const last = this.advertisedRate;
+    if (rate === undefined || (last !== undefined && Math.abs(rate - last) <= last / 4)) return;
+    this.advertisedRate = rate;
+    for (const p of this.connectedPeers()) p.sendCapacity(rate);
+  }
+
   private async upkeep(): Promise<void> {
     if (this.destroyed || this.selfId === undefined) return;
+    this.advertiseRate();
     const now = Date.now();
     if (
       this.peers.size >= this.config.maxPeers &&

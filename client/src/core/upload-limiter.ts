@@ -79,6 +79,7 @@ export class UploadLimiter {
   private rate: number | undefined;
   private busySince: number | undefined;
   private sentWhileBusy = 0;
+  private pausedMs = 0;
   private destroyed = false;
 
   constructor(config: Partial<UploadConfig> = {}, platform: Partial<UploadPlatform> = {}) {
@@ -106,6 +107,27 @@ export class UploadLimiter {
     return (this.activeLeft + queued) / this.uploadRate();
   }
 
+  /** The measured upload rate (at most the cap), bytes/ms; undefined before a measurement. */
+  get measuredRate(): number | undefined {
+    if (this.rate === undefined) return undefined;
+    const cap = this.config.capBytesPerSec / 1000;
+    return cap > 0 ? Math.min(cap, this.rate) : this.rate;
+  }
+
+  /**
+   * Marks time a sender holds its slot without sending (a relay waiting for its upstream's
+   * bytes): it does not count against the measured rate. Call the returned function to resume.
+   */
+  pause(): () => void {
+    const at = this.platform.now();
+    let resumed = false;
+    return () => {
+      if (resumed) return;
+      resumed = true;
+      this.pausedMs += this.platform.now() - at;
+    };
+  }
+
   /** Upload rate used for the estimate, bytes/ms. */
   uploadRate(): number {
     const cap = this.config.capBytesPerSec / 1000;
@@ -122,6 +144,7 @@ export class UploadLimiter {
         if (this.busySince === undefined) {
           this.busySince = this.platform.now();
           this.sentWhileBusy = 0;
+          this.pausedMs = 0;
         }
         let released = false;
         resolve(() => {
@@ -173,7 +196,7 @@ export class UploadLimiter {
     }
     if (this.active > 0 || this.busySince === undefined) return;
     // All slots idle: one busy period ends; its mean rate is a sample of the upload rate.
-    const span = this.platform.now() - this.busySince;
+    const span = this.platform.now() - this.busySince - this.pausedMs;
     if (span >= 50 && this.sentWhileBusy > 0) {
       const sample = this.sentWhileBusy / span;
       this.rate = this.rate === undefined ? sample : this.rate * 0.7 + sample * 0.3;

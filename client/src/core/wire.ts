@@ -17,6 +17,7 @@
  * | absent     | 6   | requestId (u32), seq (8)                                               |
  * | busy       | 7   | requestId (u32), seq (8), waitMs (u32)                                 |
  * | arriving   | 8   | added count (u16), removed count (u16), added seqs, removed seqs (8 each)|
+ * | capacity   | 9   | bytesPerSec (u32)                                                      |
  *
  * A have-map's bitmap covers `first .. first + span - 1`; its first and last bits are set and its
  * padding bits are clear; the empty map is `first = 0, span = 0`. Decoding trusts nothing: every
@@ -72,7 +73,12 @@ export type WireMessage =
    * through relay), and earlier ones it no longer receives (`removed`: the transfer failed). A
    * later have-delta that adds a seq supersedes its arriving state. Lists unique and disjoint.
    */
-  | { type: 'arriving'; added: number[]; removed: number[] };
+  | { type: 'arriving'; added: number[]; removed: number[] }
+  /**
+   * The sender's measured upload rate, bytes/s (sent on connect and when it changes much):
+   * neighbourhoods pick fast uplinks to bring new segments in from the CDN.
+   */
+  | { type: 'capacity'; bytesPerSec: number };
 
 export type DataMessage = Extract<WireMessage, { type: 'data' }>;
 
@@ -104,6 +110,7 @@ const TAGS = {
   absent: 6,
   busy: 7,
   arriving: 8,
+  capacity: 9,
 } as const satisfies Record<WireMessage['type'], number>;
 
 const TWO_POW_32 = 2 ** 32;
@@ -223,6 +230,11 @@ export function encode(message: WireMessage): Uint8Array {
     }
     case 'data':
       return encodeData(message);
+    case 'capacity': {
+      const w = new Writer(HEADER_BYTES + 4, TAGS.capacity);
+      w.u32(checkU32(message.bytesPerSec, 'bytesPerSec'));
+      return w.bytes;
+    }
     case 'cancel': {
       const w = new Writer(HEADER_BYTES + 4, TAGS.cancel);
       w.u32(checkU32(message.requestId, 'requestId'));
@@ -374,6 +386,8 @@ function decodeBody(r: Reader, tag: number): WireMessage {
     }
     case TAGS.cancel:
       return { type: 'cancel', requestId: r.u32() };
+    case TAGS.capacity:
+      return { type: 'capacity', bytesPerSec: r.u32() };
     case TAGS.absent:
       return { type: 'absent', requestId: r.u32(), seq: r.seq() };
     case TAGS.busy:

@@ -88,6 +88,7 @@ const messageArb = (maxChunk: number): fc.Arbitrary<WireMessage> =>
     haveMapArb,
     haveDeltaArb,
     arrivingArb,
+    fc.record({ type: fc.constant('capacity' as const), bytesPerSec: u32Arb }),
     fc.record({ type: fc.constant('request' as const), requestId: u32Arb, seq: seqArb }),
     dataArb(chunkArb(maxChunk)),
     fc.record({ type: fc.constant('cancel' as const), requestId: u32Arb }),
@@ -294,7 +295,7 @@ describe('wire: malformed input', () => {
         version[0] = other === PROTOCOL_VERSION ? 0 : other;
         expect(wireErrorType(() => decode(version))).toBe('unknown-version');
         const tagged = Uint8Array.from(bytes);
-        tagged[1] = other < 1 || other > 8 ? other : other + 8;
+        tagged[1] = other < 1 || other > 9 ? other : other + 9;
         expect(wireErrorType(() => decode(tagged))).toBe('unknown-type');
       }),
       RUNS,
@@ -390,6 +391,7 @@ describe('wire: encode validation', () => {
       'invalid-field',
     ],
     ['arriving overlap', { type: 'arriving', added: [4], removed: [4] }, 'invalid-field'],
+    ['capacity above uint32', { type: 'capacity', bytesPerSec: 2 ** 32 }, 'invalid-field'],
     ['arriving negative seq', { type: 'arriving', added: [-1], removed: [] }, 'invalid-field'],
     [
       'chunk past total',
