@@ -14,6 +14,7 @@ import {
 } from '../../src/core/rendition-session.js';
 import { resolveSchedulerConfig } from '../../src/core/scheduler.js';
 import { chunkSegment, decode, encode, type WireMessage } from '../../src/core/wire.js';
+import { zeroCounters } from '../support/session-fakes.js';
 
 /**
  * Faults during peer transfers, end to end through a real RenditionSession (scheduler, real
@@ -83,6 +84,26 @@ class TestSwarm extends Emitter<SessionSwarmEvents> implements SessionSwarm {
 
 type Behaviour = 'leave-mid-transfer' | 'slow' | 'garbage';
 
+/** Our end of a test connection: a real Peer that serves nothing. */
+function localPeer(id: string): Peer {
+  return new Peer({
+    ...LOOPBACK_PEER_OPTIONS,
+    iceServers: [],
+    id,
+    initiator: true,
+    provide: () => undefined,
+  });
+}
+
+/** Resolves once both ends of a connection are up. */
+async function connected(
+  ...ends: { once(event: 'connect', listener: () => void): unknown }[]
+): Promise<void> {
+  await Promise.all(
+    ends.map((end) => new Promise<void>((resolve) => end.once('connect', resolve))),
+  );
+}
+
 /**
  * A remote that holds SEQ and misbehaves when asked for it. Returns the local Peer connected
  * to it and what it received.
@@ -91,13 +112,7 @@ async function misbehavingRemote(
   id: string,
   behaviour: Behaviour,
 ): Promise<{ peer: Peer; received: WireMessage[] }> {
-  const peer = new Peer({
-    ...LOOPBACK_PEER_OPTIONS,
-    iceServers: [],
-    id,
-    initiator: true,
-    provide: () => undefined,
-  });
+  const peer = localPeer(id);
   const raw = new SimplePeer({ wrtc, objectMode: true, config: { iceServers: [] } });
   raw.on('error', () => undefined);
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -131,10 +146,7 @@ async function misbehavingRemote(
     }
   });
   relaySignals(peer, raw);
-  await Promise.all([
-    new Promise<void>((resolve) => peer.once('connect', resolve)),
-    new Promise<void>((resolve) => raw.once('connect', resolve)),
-  ]);
+  await connected(peer, raw);
   raw.send(encode({ type: 'have-map', seqs: [SEQ] }));
   await new Promise<void>((resolve) => peer.once('have', () => resolve()));
   return { peer, received };
@@ -142,13 +154,7 @@ async function misbehavingRemote(
 
 /** An honest remote (a real Peer) that holds SEQ. */
 async function honestRemote(id: string): Promise<{ peer: Peer; remote: Peer }> {
-  const peer = new Peer({
-    ...LOOPBACK_PEER_OPTIONS,
-    iceServers: [],
-    id,
-    initiator: true,
-    provide: () => undefined,
-  });
+  const peer = localPeer(id);
   const remote = new Peer({
     ...LOOPBACK_PEER_OPTIONS,
     iceServers: [],
@@ -161,10 +167,7 @@ async function honestRemote(id: string): Promise<{ peer: Peer; remote: Peer }> {
     remote.destroy();
   });
   relaySignals(peer, remote);
-  await Promise.all([
-    new Promise<void>((resolve) => peer.once('connect', resolve)),
-    new Promise<void>((resolve) => remote.once('connect', resolve)),
-  ]);
+  await connected(peer, remote);
   remote.sendHaveMap([SEQ]);
   await new Promise<void>((resolve) => peer.once('have', () => resolve()));
   return { peer, remote };
@@ -175,14 +178,7 @@ function playingSession(swarm: TestSwarm): {
   session: RenditionSession;
   counters: TrafficCounters;
 } {
-  const counters: TrafficCounters = {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
+  const counters = zeroCounters();
   const session = new RenditionSession({
     rendition: '360p',
     cdn: new CdnLoader({ timeoutMs: 3000 }),

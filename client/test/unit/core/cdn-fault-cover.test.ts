@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CdnLoader } from '../../../src/core/cdn-loader.js';
-import { Emitter } from '../../../src/core/emitter.js';
-import {
-  RenditionSession,
-  type SessionPeer,
-  type SessionSwarmEvents,
-  type TrafficCounters,
-} from '../../../src/core/rendition-session.js';
+import { RenditionSession, type SessionPeer } from '../../../src/core/rendition-session.js';
 import { DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
+import { FakeSwarm, zeroCounters } from '../../support/session-fakes.js';
 
 const SEQ = 7;
 const bytes = new Uint8Array(1000).fill(SEQ);
@@ -27,23 +22,9 @@ class HoldingPeer implements SessionPeer {
   }
 }
 
-class Swarm extends Emitter<SessionSwarmEvents> {
-  readonly peerId = 'self';
-  peers: HoldingPeer[] = [];
-  connectedPeers(): HoldingPeer[] {
-    return this.peers;
-  }
-  announce(): void {
-    // not observed here
-  }
-  destroy(): void {
-    this.removeAllListeners();
-  }
-}
-
 function session(answers: number[]): {
   session: RenditionSession;
-  swarm: Swarm;
+  swarm: FakeSwarm<HoldingPeer>;
   cdnCalls: () => number;
 } {
   let calls = 0;
@@ -52,22 +33,14 @@ function session(answers: number[]): {
     const status = answers.shift() ?? 200;
     return Promise.resolve(status === 200 ? new Response(bytes) : new Response(null, { status }));
   };
-  const counters: TrafficCounters = {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
   const s = new RenditionSession({
     rendition: '360p',
     cdn: new CdnLoader({ retryDelayMs: 60 }, { fetch: fetch }),
     scheduler: DEFAULT_SCHEDULER_CONFIG,
     now: () => performance.now(),
-    counters,
+    counters: zeroCounters(),
   });
-  const swarm = new Swarm();
+  const swarm = new FakeSwarm<HoldingPeer>();
   s.attachSwarm(swarm);
   // The segment is 20 s ahead: no hurry, and nobody holds it yet, so the CDN is asked.
   s.setPlayback({ position: 0, rate: 1 }, true);

@@ -1,112 +1,33 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CdnLoader } from '../../../src/core/cdn-loader.js';
-import { Emitter } from '../../../src/core/emitter.js';
-import {
-  RenditionSession,
-  type SegmentInfo,
-  type SessionPeer,
-  type SessionSwarmEvents,
-  type TrafficCounters,
-} from '../../../src/core/rendition-session.js';
-import { DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
+import { bytesOf, FakePeer, segmentInfo, sessionHarness } from '../../support/session-fakes.js';
 
-const bytesOf = (seq: number): Uint8Array<ArrayBuffer> => new Uint8Array(1000).fill(seq % 256);
 const hashOf = (seq: number) => ({
   seq,
   size: 1000,
   sha256: createHash('sha256').update(bytesOf(seq)).digest('hex'),
 });
-const info = (seq: number, start: number): SegmentInfo => ({
-  seq,
-  url: `http://cdn.test/${seq}.ts`,
-  start,
-  duration: 2,
-});
 
-/** A neighbour whose answers the test controls. */
-class FakePeer implements SessionPeer {
-  readonly remoteHave = new Set<number>();
-  pendingRequests = 0;
-  requests: { seq: number; resolve: (b: Uint8Array) => void }[] = [];
-  constructor(readonly id: string) {}
-  throughput(): number | undefined {
-    return 1000;
-  }
-  request(seq: number, o: { signal?: AbortSignal }): Promise<Uint8Array> {
-    this.pendingRequests++;
-    return new Promise((resolve, reject) => {
-      this.requests.push({ seq, resolve });
-      o.signal?.addEventListener('abort', () => reject(new Error('cancelled')));
-    });
-  }
-}
-
-class FakeSwarm extends Emitter<SessionSwarmEvents> {
-  readonly peerId = 'self';
-  peers: FakePeer[] = [];
-  announced: number[] = [];
-  banned: string[] = [];
-  connectedPeers(): FakePeer[] {
-    return this.peers;
-  }
-  ban(peerId: string): void {
-    this.banned.push(peerId);
-    this.peers = this.peers.filter((p) => p.id !== peerId);
-  }
-  announce(added: number[]): void {
-    this.announced.push(...added);
-  }
-  destroy(): void {
-    this.removeAllListeners();
-  }
-}
-
-function setup(cdnBody: (seq: number) => Uint8Array<ArrayBuffer> = bytesOf) {
-  const now = 10_000;
-  const cdnUrls: string[] = [];
-  const fetch = (url: string): Promise<Response> => {
-    cdnUrls.push(url);
-    const seq = Number(/(\d+)\.ts$/.exec(url)?.[1]);
-    return Promise.resolve(new Response(cdnBody(seq)));
-  };
-  const counters: TrafficCounters = {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
+/** A session that checks peer bytes against published hashes, with one peer `a`. */
+function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>) {
   const verifier = new SegmentVerifier({ hashWaitMs: 50 });
   const liars: [string, number][] = [];
-  const session = new RenditionSession({
-    rendition: '360p',
-    cdn: new CdnLoader({}, { fetch: fetch as typeof globalThis.fetch, now: () => now }),
-    scheduler: DEFAULT_SCHEDULER_CONFIG,
-    now: () => now,
-    counters,
-    verifier,
-    onCorruptPeer: (peerId, seq) => liars.push([peerId, seq]),
+  const t = sessionHarness({
+    ...(cdnBody && { cdnBody }),
+    session: { verifier, onCorruptPeer: (peerId, seq) => liars.push([peerId, seq]) },
   });
-  const swarm = new FakeSwarm();
-  session.attachSwarm(swarm);
   const peer = new FakePeer('a');
-  swarm.peers.push(peer);
-  const settle = async (ms = 5): Promise<void> => {
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-    await new Promise((r) => setTimeout(r, ms));
-  };
-  return { session, swarm, peer, verifier, counters, cdnUrls, liars, settle };
+  t.swarm.peers.push(peer);
+  return { ...t, peer, verifier, liars };
 }
 
 /** A segment 30 s ahead that the peer holds: the session asks the peer first. */
 async function askPeer(t: ReturnType<typeof setup>, seq: number) {
   t.peer.remoteHave.add(seq);
   t.session.setPlayback({ position: 0, rate: 1 }, true);
-  t.session.updatePlaylist([info(seq, 30)]);
-  const pending = t.session.load(info(seq, 30));
+  t.session.updatePlaylist([segmentInfo(seq, 30)]);
+  const pending = t.session.load(segmentInfo(seq, 30));
   await t.settle();
   expect(t.peer.requests.map((r) => r.seq)).toEqual([seq]);
   // Wrapped: an async function returning a promise would await it.
@@ -171,8 +92,8 @@ describe('RenditionSession integrity gate', () => {
     const t = setup((seq) => new Uint8Array(1000).fill((seq + 1) % 256));
     t.swarm.peers = [];
     t.verifier.addHashes([hashOf(100)]);
-    t.session.updatePlaylist([info(100, 0)]);
-    const loaded = await t.session.load(info(100, 0));
+    t.session.updatePlaylist([segmentInfo(100, 0)]);
+    const loaded = await t.session.load(segmentInfo(100, 0));
     expect(loaded.source).toBe('cdn');
     await t.settle();
     expect(t.swarm.announced).not.toContain(100);
@@ -185,9 +106,9 @@ describe('RenditionSession integrity gate', () => {
     const t = setup();
     t.swarm.peers = [];
     t.verifier.addHashes([hashOf(100)]);
-    t.session.updatePlaylist([info(100, 0), info(101, 2)]);
-    await t.session.load(info(100, 0));
-    await t.session.load(info(101, 2));
+    t.session.updatePlaylist([segmentInfo(100, 0), segmentInfo(101, 2)]);
+    await t.session.load(segmentInfo(100, 0));
+    await t.session.load(segmentInfo(101, 2));
     await t.settle();
     expect(t.swarm.announced).toEqual(expect.arrayContaining([100, 101]));
     t.session.destroy();

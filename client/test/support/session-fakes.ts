@@ -1,0 +1,127 @@
+import { CdnLoader } from '../../src/core/cdn-loader.js';
+import { Emitter } from '../../src/core/emitter.js';
+import {
+  RenditionSession,
+  type RenditionSessionOptions,
+  type SegmentInfo,
+  type SessionPeer,
+  type SessionSwarmEvents,
+  type TrafficCounters,
+} from '../../src/core/rendition-session.js';
+import { DEFAULT_SCHEDULER_CONFIG } from '../../src/core/scheduler.js';
+
+/** A session's traffic counters at zero, as a fresh engine hands them over. */
+export function zeroCounters(): TrafficCounters {
+  return {
+    p2pBytes: 0,
+    cdnBytes: 0,
+    uploadBytes: 0,
+    wastedBytes: 0,
+    p2pSegments: 0,
+    cdnSegments: 0,
+  };
+}
+
+/** The test segment `seq`: 1000 bytes, each `seq % 256`. */
+export const bytesOf = (seq: number): Uint8Array<ArrayBuffer> =>
+  new Uint8Array(1000).fill(seq % 256);
+
+/** Segment `seq` of a 2 s playlist, starting at `start` s, on the fake CDN. */
+export const segmentInfo = (seq: number, start: number): SegmentInfo => ({
+  seq,
+  url: `http://cdn.test/${seq}.ts`,
+  start,
+  duration: 2,
+});
+
+/** A neighbour whose answers the test controls: each request waits until the test resolves it. */
+export class FakePeer implements SessionPeer {
+  readonly remoteHave = new Set<number>();
+  pendingRequests = 0;
+  requests: { seq: number; signal?: AbortSignal; resolve: (b: Uint8Array) => void }[] = [];
+  constructor(readonly id: string) {}
+  throughput(): number | undefined {
+    return 1000;
+  }
+  request(seq: number, o: { signal?: AbortSignal }): Promise<Uint8Array> {
+    this.pendingRequests++;
+    return new Promise((resolve, reject) => {
+      this.requests.push({ seq, ...(o.signal && { signal: o.signal }), resolve });
+      o.signal?.addEventListener('abort', () => {
+        this.pendingRequests--;
+        reject(new Error('cancelled'));
+      });
+    });
+  }
+}
+
+/** A swarm of the test's peers that records what the session announces and bans. */
+export class FakeSwarm<P extends SessionPeer = FakePeer> extends Emitter<SessionSwarmEvents> {
+  readonly peerId = 'self';
+  peers: P[] = [];
+  announced: number[] = [];
+  banned: string[] = [];
+  connectedPeers(): P[] {
+    return this.peers;
+  }
+  ban(peerId: string): void {
+    this.banned.push(peerId);
+    this.peers = this.peers.filter((p) => p.id !== peerId);
+  }
+  announce(added: number[]): void {
+    this.announced.push(...added);
+  }
+  destroy(): void {
+    this.removeAllListeners();
+  }
+}
+
+/** Options of {@link sessionHarness}. */
+export interface SessionHarnessOptions {
+  /** What the fake CDN answers for segment `seq`. @default bytesOf */
+  cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>;
+  /** More session options (a verifier, a corrupt-peer callback…). */
+  session?: Partial<RenditionSessionOptions>;
+}
+
+/**
+ * A RenditionSession of rendition `360p` on a test clock (starting at 10 s), a fake CDN that
+ * records the URLs it is asked for, and a {@link FakeSwarm} attached.
+ */
+export function sessionHarness({
+  cdnBody = bytesOf,
+  session: extra = {},
+}: SessionHarnessOptions = {}) {
+  let now = 10_000;
+  const cdnUrls: string[] = [];
+  const fetch = (url: string): Promise<Response> => {
+    cdnUrls.push(url);
+    const seq = Number(/(\d+)\.ts$/.exec(url)?.[1]);
+    return Promise.resolve(new Response(cdnBody(seq)));
+  };
+  const counters = zeroCounters();
+  const session = new RenditionSession({
+    rendition: '360p',
+    cdn: new CdnLoader({}, { fetch: fetch as typeof globalThis.fetch, now: () => now }),
+    scheduler: DEFAULT_SCHEDULER_CONFIG,
+    now: () => now,
+    counters,
+    ...extra,
+  });
+  const swarm = new FakeSwarm();
+  session.attachSwarm(swarm);
+  /** Lets promise chains run, then `ms` of real time pass (the CDN's body reads). */
+  const settle = async (ms = 5): Promise<void> => {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    await new Promise((r) => setTimeout(r, ms));
+  };
+  return {
+    session,
+    swarm,
+    counters,
+    cdnUrls,
+    settle,
+    /** Moves the test clock. */
+    advance: (ms: number) => (now += ms),
+  };
+}
