@@ -14,6 +14,8 @@ interface EngineConnection {
   once(event: 'upgrade', listener: () => void): unknown;
 }
 
+type Listener = (...args: unknown[]) => void;
+
 interface WsSocket extends EventEmitter {
   _socket?: EventEmitter;
 }
@@ -44,7 +46,7 @@ export function compactConnection(socket: SignalingSocket, localityHeader: strin
     const value = from[name];
     if (value !== undefined) headers[name] = value;
   }
-  socket.handshake = {
+  (socket as { handshake: SignalingSocket['handshake'] }).handshake = {
     headers,
     time: '',
     address: socket.handshake.address,
@@ -61,13 +63,13 @@ function dropUpgradeListeners(conn: EngineConnection): void {
   conn.request = null;
   const ws = conn.transport?.name === 'websocket' ? conn.transport.socket : undefined;
   if (!ws) return;
-  for (const listener of ws.listeners('error')) {
-    if (listener.name === 'onUpgradeError') ws.removeListener('error', listener as () => void);
+  for (const listener of ws.listeners('error') as Listener[]) {
+    if (listener.name === 'onUpgradeError') ws.removeListener('error', listener);
   }
   const tcp = ws._socket;
   if (!tcp) return;
   // `once` listeners are wrappers with the original as `listener`; `ws` adds only plain ones.
-  for (const listener of tcp.rawListeners('close')) {
-    if ('listener' in listener) tcp.removeListener('close', listener as () => void);
+  for (const listener of tcp.rawListeners('close') as Listener[]) {
+    if ('listener' in listener) tcp.removeListener('close', listener);
   }
 }
