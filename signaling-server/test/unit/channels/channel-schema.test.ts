@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEMO_CHANNEL } from '../../../src/channels/channel.js';
+import { DEMO_CHANNEL, type Channel } from '../../../src/channels/channel.js';
 import { closureReason } from '../../../src/channels/channel-closures.js';
 import {
   channelPatchSchema,
@@ -56,30 +56,15 @@ describe('channel schema', () => {
 
 describe('closureReason', () => {
   const before = DEMO_CHANNEL;
+  /** The reason for an update of the demo channel that changes `change`. */
+  const afterUpdate = (change: Partial<Channel>) =>
+    closureReason({ kind: 'updated', id: 'demo', before, after: { ...before, ...change } });
   it('names why viewers must leave, and nothing for harmless changes', () => {
     expect(closureReason({ kind: 'deleted', id: 'demo', before })).toBe('deleted');
-    expect(
-      closureReason({ kind: 'updated', id: 'demo', before, after: { ...before, enabled: false } }),
-    ).toBe('disabled');
-    expect(
-      closureReason({
-        kind: 'updated',
-        id: 'demo',
-        before,
-        after: { ...before, enabled: false, p2pEnabled: false },
-      }),
-    ).toBe('disabled');
-    expect(
-      closureReason({
-        kind: 'updated',
-        id: 'demo',
-        before,
-        after: { ...before, p2pEnabled: false },
-      }),
-    ).toBe('p2p-disabled');
-    expect(
-      closureReason({ kind: 'updated', id: 'demo', before, after: { ...before, name: 'x' } }),
-    ).toBeUndefined();
+    expect(afterUpdate({ enabled: false })).toBe('disabled');
+    expect(afterUpdate({ enabled: false, p2pEnabled: false })).toBe('disabled');
+    expect(afterUpdate({ p2pEnabled: false })).toBe('p2p-disabled');
+    expect(afterUpdate({ name: 'x' })).toBeUndefined();
     expect(closureReason({ kind: 'created', id: 'demo', after: before })).toBeUndefined();
     const disabled = { ...before, enabled: false };
     expect(
