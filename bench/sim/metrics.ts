@@ -74,6 +74,8 @@ export interface SimResult {
   cdnReasons: Record<string, number>;
   cancels: Record<string, number>;
   peerFailures: Record<string, number>;
+  /** Cut-through transfers: started, completed, failed upstream, cancelled downstream. */
+  relays: Record<string, number>;
   peerRequests: number;
   /** Bytes of cancelled or failed peer transfers / p2p bytes, %. */
   wastedPct: number;
@@ -182,6 +184,7 @@ export function summarize(input: {
     cdnReasons: diff(start.trace.cdnReasons, end.trace.cdnReasons),
     cancels: diff(start.trace.cancels, end.trace.cancels),
     peerFailures: diff(start.wire.failures, end.wire.failures),
+    relays: diff(start.wire.relays, end.wire.relays),
     peerRequests: end.trace.peerRequests - start.trace.peerRequests,
     wastedPct: (100 * (c.wastedBytes ?? 0)) / Math.max(1, p2p),
     uploadUtilization: (c.uploadBytes ?? 0) / Math.max(1, upload * windowMs),
@@ -241,6 +244,7 @@ export function formatTable(results: readonly SimResult[]): string {
     ['CDN fetch reasons', (r) => fmtMap(r.cdnReasons)],
     ['peer cancels', (r) => fmtMap(r.cancels)],
     ['peer request failures', (r) => fmtMap(r.peerFailures)],
+    ['relayed transfers', (r) => fmtMap(r.relays)],
     ['wasted / p2p bytes', (r) => `${r.wastedPct.toFixed(2)}%`],
     ['upload utilization', (r) => pct(r.uploadUtilization, 1)],
     ['mean open peers', (r) => r.meanPeers.toFixed(2)],

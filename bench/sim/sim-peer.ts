@@ -35,6 +35,11 @@ export interface WireCounters {
   headerBytes: number;
   /** Failed peer requests by reason (cancellations by the session included). */
   failures: Record<PeerErrorType, number>;
+  /**
+   * Cut-through transfers (served while the segment was still arriving at the server):
+   * started, completed, answered `absent` (upstream failed), cancelled by the requester.
+   */
+  relays: { started: number; completed: number; failed: number; cancelled: number };
 }
 
 export function createWireCounters(): WireCounters {
@@ -52,6 +57,7 @@ export function createWireCounters(): WireCounters {
     },
     payloadBytes: 0,
     headerBytes: 0,
+    relays: { started: 0, completed: 0, failed: 0, cancelled: 0 },
     failures: {
       timeout: 0,
       absent: 0,
@@ -563,6 +569,7 @@ export class SimPeer implements SessionPeer {
         job.unwatch = arrival.watch(() => {
           if (arrival.state === 'failed') failed();
         });
+        this.ctx.wire.relays.started++;
       }
       if (!job.flow) continue;
       this.host.uploads.sending.add(job.flow);
@@ -597,6 +604,7 @@ export class SimPeer implements SessionPeer {
   /** The relayed segment failed upstream: stop, answer `absent`, serve the next request. */
   private relayFailed(job: Job): void {
     if (this.current !== job) return;
+    this.ctx.wire.relays.failed++;
     this.stopCurrent();
     this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
     this.pump();
@@ -604,6 +612,7 @@ export class SimPeer implements SessionPeer {
 
   private served(job: Job, bytes: Uint8Array): void {
     const relayed = job.unwatch !== undefined;
+    if (relayed) this.ctx.wire.relays.completed++;
     job.unwatch?.();
     this.current = undefined;
     const flow = job.flow;
@@ -629,6 +638,7 @@ export class SimPeer implements SessionPeer {
     this.host.uploads.queued -= gone.length;
     for (const j of gone) this.host.uploads.queuedBytes -= j.size;
     if (this.current?.requestId === requestId) {
+      if (this.current.unwatch) this.ctx.wire.relays.cancelled++;
       this.stopCurrent();
       this.pump();
     }
