@@ -9,7 +9,7 @@ import {
   type SchedulerInput,
   type SegmentState,
 } from '../../../src/core/scheduler.js';
-import { seederRank } from '../../../src/core/seeder-rank.js';
+import { seederRank, weightedSeederRank } from '../../../src/core/seeder-rank.js';
 
 const config = DEFAULT_SCHEDULER_CONFIG;
 const NOW = 1_000_000;
@@ -415,5 +415,50 @@ describe('seederRank', () => {
     }
     // Roughly uniform: each id seeds 100 ± 45 of 500.
     for (const id of ids) expect(firsts.get(id)).toBeGreaterThan(55);
+  });
+});
+
+describe('weightedSeederRank (capacity-aware seeders)', () => {
+  const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
+  it('is seederRank at equal weights, distinct ranks at any weights', () => {
+    for (let seq = 0; seq < 200; seq++) {
+      for (const id of ids) {
+        const others = ids.map((o) => ({ id: o, weight: 75 }));
+        expect(weightedSeederRank({ id, weight: 75 }, others, seq, 2)).toBe(
+          seederRank(id, ids, seq),
+        );
+      }
+      const weights = new Map(ids.map((id, i) => [id, 20 + 40 * i]));
+      const all = ids.map((id) => ({ id, weight: weights.get(id)! }));
+      const ranks = all.map((v) => weightedSeederRank(v, all, seq, 2));
+      expect([...ranks].sort()).toEqual([0, 1, 2, 3, 4]);
+    }
+  });
+
+  it('makes a fast uplink the first seeder far more often (weight^2 share)', () => {
+    const firsts = new Map<string, number>();
+    const all = ids.map((id) => ({ id, weight: id === 'p3' ? 300 : 75 }));
+    for (let seq = 0; seq < 1000; seq++) {
+      const first = all.find((v) => weightedSeederRank(v, all, seq, 2) === 0)!.id;
+      firsts.set(first, (firsts.get(first) ?? 0) + 1);
+    }
+    // p3 has 16x the weight of each other: about 16/20 of the firsts.
+    expect(firsts.get('p3')).toBeGreaterThan(700);
+    // The scheduler uses the peers' advertised rates: a slow self yields to a fast neighbour.
+    const seq = (() => {
+      for (let q = 110; ; q++) if (seederRank('self', ['fast'], q) === 0) return q;
+    })();
+    const s = seg(seq, { start: 400 });
+    const plain = schedule(input({ segments: [s], peers: [peer('fast', [])] }), config);
+    expect(plain).toEqual([{ type: 'cdn', seq, reason: 'seeder' }]);
+    const weighted = schedule(
+      input({
+        segments: [s],
+        peers: [peer('fast', [], { uploadRate: 1000 })],
+        selfUploadRate: 10,
+      }),
+      { ...config, extraSeedersFrom: 10 },
+    );
+    expect(weighted).toEqual([]);
   });
 });
