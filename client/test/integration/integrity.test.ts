@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/core/engine.js';
 import { Swarm } from '../../src/core/swarm.js';
 import type { SegmentHashesMessage } from '../../src/signaling/protocol.js';
-import { SignalingClient } from '../../src/signaling/signaling-client.js';
+import type { SignalingClient } from '../../src/signaling/signaling-client.js';
 import { wrtc } from '../../../test/support/node-webrtc.js';
-import { startTestServer } from '../../../test/support/server.js';
 import type { MeshcastServer } from '../../../signaling-server/src/server.js';
+import { useEngineMesh } from '../support/engine-mesh.js';
 import { livePlaylist, waitFor } from '../support/live-demo.js';
 
 const SWARM = 'demo/360p';
@@ -14,28 +13,21 @@ const SWARM = 'demo/360p';
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('segment integrity through a real signaling server', () => {
+  const mesh = useEngineMesh({ integrityPollMs: 200 });
   let server: MeshcastServer;
-  const clients: SignalingClient[] = [];
-  const engines: Engine[] = [];
   let liarSwarm: Swarm | undefined;
   const playheads: ReturnType<typeof setInterval>[] = [];
 
-  beforeAll(async () => {
-    server = await startTestServer({ iceCandidateFilter: 'loopback', integrityPollMs: 200 });
+  beforeAll(() => {
+    server = mesh.server;
   });
-  afterAll(async () => {
+  // Runs before the mesh's own afterAll (engines, clients, server).
+  afterAll(() => {
     for (const t of playheads) clearInterval(t);
     liarSwarm?.destroy();
-    for (const e of engines) e.destroy();
-    for (const c of clients) c.destroy();
-    await server.close();
   });
 
-  const client = (): SignalingClient => {
-    const c = new SignalingClient({ url: server.url });
-    clients.push(c);
-    return c;
-  };
+  const client = (): SignalingClient => mesh.signalingClient();
 
   it('publishes the hashes of the live window on join and each new segment after', async () => {
     const c = client();
@@ -101,13 +93,7 @@ describe('segment integrity through a real signaling server', () => {
       rate: 1,
     });
     const honest = [0, 1].map(() => {
-      const e = new Engine({
-        channel: 'demo',
-        signaling: client(),
-        wrtc,
-        config: { joinAfterStartMaxMs: 0 },
-      });
-      engines.push(e);
+      const e = mesh.newEngine({ joinAfterStartMaxMs: 0 });
       e.updatePlaylist('360p', segments);
       e.setPlayback(playback(), true);
       playheads.push(setInterval(() => e.setPlayback(playback(), true), 200));

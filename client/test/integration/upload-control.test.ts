@@ -1,46 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, type EngineConfig, type SegmentInfo } from '../../src/core/engine.js';
-import { SignalingClient } from '../../src/signaling/signaling-client.js';
-import { wrtc } from '../../../test/support/node-webrtc.js';
-import { startTestServer } from '../../../test/support/server.js';
-import type { MeshcastServer } from '../../../signaling-server/src/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, EngineConfig, SegmentInfo } from '../../src/core/engine.js';
+import type { PlaybackState } from '../../src/core/scheduler.js';
+import { joined, play360p, useEngineMesh } from '../support/engine-mesh.js';
 import { livePlaylist, waitFor } from '../support/live-demo.js';
-
-/** Reads the live 360p media playlist of the demo channel into segment infos. */
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('upload control between engines in Node', () => {
-  let server: MeshcastServer;
+  const mesh = useEngineMesh();
+  const newEngine = (config: Partial<EngineConfig> = {}): Engine => mesh.newEngine(config);
   let segments: SegmentInfo[];
-  const engines: Engine[] = [];
-  const clients: SignalingClient[] = [];
-  // Deadlines far ahead: the scheduler is free to wait for peers.
-  const farAhead = { position: -60, rate: 1 };
 
   beforeAll(async () => {
-    server = await startTestServer({ iceCandidateFilter: 'loopback' });
-    segments = (await livePlaylist(server.url)).slice(0, 4);
-  });
-  afterAll(async () => {
-    for (const e of engines) e.destroy();
-    for (const c of clients) c.destroy();
-    await server.close();
+    segments = (await livePlaylist(mesh.server.url)).slice(0, 4);
   });
 
-  const newEngine = (config: Partial<EngineConfig> = {}): Engine => {
-    const signaling = new SignalingClient({ url: server.url });
-    clients.push(signaling);
-    const engine = new Engine({ channel: 'demo', signaling, wrtc, config });
-    engines.push(engine);
-    return engine;
-  };
-
-  const start = async (engine: Engine, playback = farAhead): Promise<void> => {
-    engine.updatePlaylist('360p', segments);
-    engine.setPlayback(playback, true);
-    engine.setActiveRendition('360p');
-    await waitFor('joined', () => engine.stats().peerId !== undefined);
+  const start = async (engine: Engine, playback?: PlaybackState): Promise<void> => {
+    play360p(engine, segments, playback);
+    await joined(engine);
   };
 
   it('uploadCap: a holder serves its neighbour at most at the cap', async () => {

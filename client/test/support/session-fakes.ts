@@ -108,7 +108,8 @@ export function sessionHarness({
     counters,
     ...extra,
   });
-  const swarm = new FakeSwarm();
+  // Any kind of test peer may join (FakePeer, or a test's own SessionPeer).
+  const swarm = new FakeSwarm<SessionPeer>();
   session.attachSwarm(swarm);
   /** Lets promise chains run, then `ms` of real time pass (the CDN's body reads). */
   const settle = async (ms = 5): Promise<void> => {
