@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../../../test/support/free-port.js';
 
 /** A throwaway coturn on loopback with `use-auth-secret`; `stop()` kills it. */
 export interface TestCoturn {
@@ -38,15 +38,6 @@ function ensureCoturn(): true {
 
 /** coturn is installed (installed here when possible; the import throws otherwise). */
 export const HAS_COTURN: boolean = ensureCoturn();
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const address = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Allocates a relay with coturn's own client and sends 2 messages through it: true if it worked. */
 export function allocates(port: number, username: string, password: string): boolean {

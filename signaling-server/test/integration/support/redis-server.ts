@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../../../test/support/free-port.js';
 
 /** A throwaway redis-server on loopback: no persistence, killed by `stop()`. */
 export interface TestRedis {
@@ -16,15 +17,6 @@ export function requireRedisServer(): void {
       'redis-server is not installed: the Redis store tests need it (apt-get install -y redis-server)',
     );
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 function accepts(port: number): Promise<boolean> {
