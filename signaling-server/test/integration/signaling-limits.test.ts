@@ -1,27 +1,18 @@
 import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinAck, SignalingErrorInfo } from '../../../client/src/signaling/protocol.js';
 import { DEMO_CHANNEL } from '../../src/channels/channel.js';
 import {
-  connect,
   startBareSignaling,
   until,
   type BareSignalingServer,
   type ClientSocket,
 } from './signaling-helpers.js';
+import { useTestClients } from './support/test-clients.js';
 
 let server: BareSignalingServer;
-const sockets: ClientSocket[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (err: unknown): void => {
-  unhandled.push(err);
-};
-
-async function client(): Promise<ClientSocket> {
-  const s = await connect(server.url);
-  sockets.push(s);
-  return s;
-}
+const clients = useTestClients(() => server);
+const client = (): Promise<ClientSocket> => clients.open();
 
 const join = (s: ClientSocket): Promise<JoinAck> =>
   s.emitWithAck('join', { channel: 'demo', rendition: '360p' });
@@ -34,7 +25,6 @@ function errorsOf(s: ClientSocket): SignalingErrorInfo[] {
 }
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
   // Slow refills, so that a test's few hundred milliseconds add no token worth counting.
   server = await startBareSignaling([DEMO_CHANNEL], {
     signalingJoinRate: 0.1,
@@ -44,15 +34,8 @@ beforeAll(async () => {
   });
 });
 
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await until(() => server.signaling.stats().sockets === 0);
-});
-
 afterAll(async () => {
   await server.close();
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
 });
 
 describe('signaling rate limits (per connection)', () => {

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   JoinAck,
   RelayedSignal,
@@ -16,6 +16,7 @@ import {
   type BareSignalingServer,
   type ClientSocket,
 } from './signaling-helpers.js';
+import { useTestClients } from './support/test-clients.js';
 
 type JoinOk = Extract<JoinAck, { ok: true }>;
 
@@ -30,33 +31,19 @@ async function joinOk(socket: ClientSocket, channel: string, rendition: string):
 }
 
 let server: MeshcastServer;
-const sockets: ClientSocket[] = [];
-const unhandled: unknown[] = [];
-const onUnhandled = (err: unknown): void => {
-  unhandled.push(err);
-};
-
-async function client(): Promise<ClientSocket> {
-  const s = await connect(server.url);
-  sockets.push(s);
-  return s;
-}
+// After each test: no socket, and with them every swarm and member gone.
+const clients = useTestClients(
+  () => server,
+  () => expect(server.signaling.stats()).toEqual({ sockets: 0, swarms: 0, members: 0 }),
+);
+const client = (): Promise<ClientSocket> => clients.open();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', onUnhandled);
   server = await startTestServer();
-});
-
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await until(() => server.signaling.stats().sockets === 0);
-  expect(server.signaling.stats()).toEqual({ sockets: 0, swarms: 0, members: 0 });
 });
 
 afterAll(async () => {
   await server.close();
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
 });
 
 describe('signaling: join', () => {
