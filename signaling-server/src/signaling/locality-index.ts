@@ -1,5 +1,7 @@
 /** Members of one locality of one swarm: an array for O(1) random picks, an index for removal. */
 interface Pool {
+  /** The locality key every member's entry shares (one copy, not one per join). */
+  locality: string;
   members: string[];
   index: Map<string, number>;
 }
@@ -21,13 +23,13 @@ export class LocalityIndex {
     const previous = this.localityOf(swarmId, peer);
     if (previous === locality) return;
     if (previous !== undefined) this.remove(swarmId, peer);
-    let byPeer = this.localities.get(swarmId);
-    if (!byPeer) this.localities.set(swarmId, (byPeer = new Map<string, string>()));
-    byPeer.set(peer, locality);
     let byLocality = this.pools.get(swarmId);
     if (!byLocality) this.pools.set(swarmId, (byLocality = new Map<string, Pool>()));
     let pool = byLocality.get(locality);
-    if (!pool) byLocality.set(locality, (pool = { members: [], index: new Map() }));
+    if (!pool) byLocality.set(locality, (pool = { locality, members: [], index: new Map() }));
+    let byPeer = this.localities.get(swarmId);
+    if (!byPeer) this.localities.set(swarmId, (byPeer = new Map<string, string>()));
+    byPeer.set(peer, pool.locality);
     pool.index.set(peer, pool.members.length);
     pool.members.push(peer);
   }

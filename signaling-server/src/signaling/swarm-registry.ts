@@ -6,6 +6,8 @@ export type { SwarmRegistryStats } from './swarm-directory.js';
 
 /** Members of one swarm: an array for O(1) random picks, an index for O(1) removal. */
 interface Swarm {
+  /** The swarm id string every member's entries share (one copy, not one per join). */
+  id: string;
   members: string[];
   index: Map<string, number>;
 }
@@ -16,7 +18,8 @@ interface Swarm {
  */
 export class SwarmRegistry implements SwarmDirectory {
   private readonly swarms = new Map<string, Swarm>();
-  private readonly bySocket = new Map<string, Set<string>>();
+  /** A socket's swarms (4 at most): a small array costs far less than a Set. */
+  private readonly bySocket = new Map<string, string[]>();
 
   private readonly localities = new LocalityIndex();
 
@@ -36,15 +39,15 @@ export class SwarmRegistry implements SwarmDirectory {
    */
   add(swarmId: string, peer: string, locality?: string): boolean {
     let swarm = this.swarms.get(swarmId);
-    if (!swarm) this.swarms.set(swarmId, (swarm = { members: [], index: new Map() }));
+    if (!swarm) this.swarms.set(swarmId, (swarm = { id: swarmId, members: [], index: new Map() }));
     if (locality === undefined) this.localities.remove(swarmId, peer);
-    else this.localities.add(swarmId, peer, locality);
+    else this.localities.add(swarm.id, peer, locality);
     if (swarm.index.has(peer)) return false;
     swarm.index.set(peer, swarm.members.length);
     swarm.members.push(peer);
-    let mine = this.bySocket.get(peer);
-    if (!mine) this.bySocket.set(peer, (mine = new Set()));
-    mine.add(swarmId);
+    const mine = this.bySocket.get(peer);
+    if (mine) mine.push(swarm.id);
+    else this.bySocket.set(peer, [swarm.id]);
     return true;
   }
 
@@ -63,8 +66,9 @@ export class SwarmRegistry implements SwarmDirectory {
     this.localities.remove(swarmId, peer);
     if (swarm.members.length === 0) this.swarms.delete(swarmId);
     const mine = this.bySocket.get(peer);
-    mine?.delete(swarmId);
-    if (mine?.size === 0) this.bySocket.delete(peer);
+    const i = mine?.indexOf(swarmId) ?? -1;
+    if (mine && i >= 0) mine.splice(i, 1);
+    if (mine?.length === 0) this.bySocket.delete(peer);
     return true;
   }
 
