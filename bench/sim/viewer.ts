@@ -38,6 +38,10 @@ export interface ClientSettings {
   uploadQueue: number;
   /** Cut-through relay (the session's `cutThrough`). */
   cutThrough: boolean;
+  /** The session's `relayMinRate`. */
+  relayMinRate: number;
+  /** Playlist refresh period, ms; 0 = one segment duration (hls.js). An experiment. */
+  playlistPollMs: number;
 }
 
 export interface ViewerWorld {
@@ -133,6 +137,7 @@ export class Viewer {
       now: () => q.now,
       counters: this.counters,
       cutThrough: settings.cutThrough,
+      relayMinRate: settings.relayMinRate,
       uploadRate: () => uploads.measured,
     });
     this.swarm = new SimSwarm(
@@ -253,7 +258,7 @@ export class Viewer {
       }
       this.maybeLoad();
     }
-    q.after(this.world.source.config.segmentMs, () => {
+    q.after(this.world.settings.playlistPollMs || this.world.source.config.segmentMs, () => {
       this.pollPlaylist();
     });
   }

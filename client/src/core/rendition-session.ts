@@ -126,6 +126,13 @@ export interface RenditionSessionOptions {
    * complete (cut-through; the last byte waits for verification). @default true
    */
   cutThrough?: boolean;
+  /**
+   * A segment arriving from a peer is announced (and relayed) only once it arrives at least
+   * this fast, in multiples of the segment's own bitrate (its size over its duration): a relay
+   * fed slower than that only hands its neighbours a transfer they cancel as too slow. 0 =
+   * announce on the first bytes. @default 0
+   */
+  relayMinRate?: number;
   /** Our upload rate as advertised to neighbours, bytes/ms (seeder choice). @default none */
   uploadRate?: () => number | undefined;
 }
@@ -385,6 +392,7 @@ export class RenditionSession {
     debug('%s peer %d from %s', this.rendition, seq, peer.id);
     const relay = this.o.cutThrough !== false;
     let arrival: Arrival | undefined;
+    let firstReceived = 0;
     abort.signal.addEventListener('abort', () => {
       this.endArrival(rt, arrival);
     });
@@ -393,15 +401,22 @@ export class RenditionSession {
         signal: abort.signal,
         ...(relay && {
           onData: (offset: number, chunk: Uint8Array, total: number) => {
-            if (offset + chunk.length < total) arrival ??= this.startArrival(rt, abort, total);
+            if (offset + chunk.length < total) arrival ??= new Arrival(seq, total);
             arrival?.write(offset, chunk);
           },
         }),
         onProgress: (received, total) => {
           const now = this.o.now();
-          first ??= now;
-          if (relay && received < total) arrival ??= this.startArrival(rt, abort, total);
+          if (first === undefined) {
+            first = now;
+            firstReceived = received;
+          }
+          if (relay && received < total) arrival ??= new Arrival(seq, total);
           arrival?.progress(received);
+          if (arrival && rt.arrival !== arrival && received < total) {
+            const rate = now > first ? (received - firstReceived) / (now - first) : undefined;
+            this.announceArrival(rt, abort, arrival, rate);
+          }
           if (rt.abort === abort) {
             rt.state = {
               ...rt.state,
@@ -504,22 +519,34 @@ export class RenditionSession {
     this.kick();
   }
 
-  /** The first bytes of a peer transfer arrived: announce it, relay it from now on. */
-  private startArrival(rt: Runtime, abort: AbortController, total: number): Arrival | undefined {
-    if (abort.signal.aborted || this.destroyed || rt.abort !== abort) return undefined;
-    const arrival = new Arrival(rt.state.seq, total);
+  /**
+   * Bytes of a peer transfer arrived (`rate` since its first bytes, bytes/ms, once known):
+   * announce it and relay it from now on, if it arrives fast enough to be worth relaying.
+   */
+  private announceArrival(
+    rt: Runtime,
+    abort: AbortController,
+    arrival: Arrival,
+    rate: number | undefined,
+  ): void {
+    if (abort.signal.aborted || this.destroyed || rt.abort !== abort) return;
+    const min = this.o.relayMinRate ?? 0;
+    const duration = rt.info?.duration;
+    if (min > 0 && duration !== undefined && duration > 0) {
+      if (rate === undefined || rate < (min * arrival.total) / (duration * 1000)) return;
+    }
     rt.arrival = arrival;
     this.swarm?.announceArriving?.([rt.state.seq], []);
-    return arrival;
   }
 
-  /** The transfer ended: completed (the store announced it) or failed (retracted here). */
+  /** The transfer ended: completed (the store announced it) or failed (retracted, if announced). */
   private endArrival(rt: Runtime, arrival: Arrival | undefined): void {
     if (!arrival) return;
-    if (rt.arrival === arrival) rt.arrival = undefined;
+    const announced = rt.arrival === arrival;
+    if (announced) rt.arrival = undefined;
     if (arrival.state !== 'arriving') return;
     arrival.fail();
-    if (!this.destroyed) this.swarm?.announceArriving?.([], [rt.state.seq]);
+    if (announced && !this.destroyed) this.swarm?.announceArriving?.([], [rt.state.seq]);
   }
 
   private loaded(

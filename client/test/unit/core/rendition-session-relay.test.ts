@@ -38,7 +38,7 @@ function setup(verifier?: SegmentVerifier) {
   });
   const peer = new StreamingPeer('a');
   peer.remoteHave.add(105);
-  t.swarm.peers.push(peer);
+  (t.swarm.peers as SessionPeer[]).push(peer);
   t.session.setPlayback({ position: 0, rate: 1 }, true);
   t.session.updatePlaylist([segmentInfo(105, 30)]);
   return { ...t, arriving, peer };
@@ -117,7 +117,7 @@ describe('RenditionSession: segments arriving from peers (cut-through)', () => {
     Object.assign(t.swarm, { announceArriving: (...a: unknown[]) => arriving.push(a) });
     const peer = new StreamingPeer('a');
     peer.remoteHave.add(105);
-    t.swarm.peers.push(peer);
+    (t.swarm.peers as SessionPeer[]).push(peer);
     t.session.setPlayback({ position: 0, rate: 1 }, true);
     t.session.updatePlaylist([segmentInfo(105, 30)]);
     const pending = t.session.load(segmentInfo(105, 30));
