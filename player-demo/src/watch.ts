@@ -1,6 +1,7 @@
 import { createPlayer, type MeshcastPlayer, type PlayerStats } from '@meshcast/client';
 import { el, getChannel } from './api.js';
 import { showEmbedSnippets } from './embed-snippet.js';
+import { pageElement } from './page-element.js';
 
 declare global {
   interface Window {
@@ -9,16 +10,11 @@ declare global {
   }
 }
 
-function $<T extends HTMLElement>(id: string, type: new () => T): T {
-  const node = document.getElementById(id);
-  if (!(node instanceof type)) throw new Error(`page is missing #${id}`);
-  return node;
-}
-const message = $('message', HTMLDivElement);
-const stage = $('stage', HTMLDivElement);
-const video = $('video', HTMLVideoElement);
-const unmute = $('unmute', HTMLButtonElement);
-const statsBox = $('stats', HTMLDListElement);
+const message = pageElement('message', HTMLDivElement);
+const stage = pageElement('stage', HTMLDivElement);
+const video = pageElement('video', HTMLVideoElement);
+const unmute = pageElement('unmute', HTMLButtonElement);
+const statsBox = pageElement('stats', HTMLDListElement);
 
 function showMessage(text: string, kind: 'error' | 'info' = 'error', link = true): void {
   message.className = `message ${kind}`;
@@ -73,7 +69,7 @@ async function main(): Promise<void> {
     return;
   }
   document.title = `${channel.name} — meshcast`;
-  $('channel-name', HTMLSpanElement).textContent = channel.name;
+  pageElement('channel-name', HTMLSpanElement).textContent = channel.name;
   if (!channel.enabled) {
     showMessage(`“${channel.name}” is off air right now.`, 'info');
     return;

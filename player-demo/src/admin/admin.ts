@@ -6,6 +6,7 @@ import { mountChannelListView } from './channel-list-view.js';
 import { mountLoginView } from './login-view.js';
 import { sessionToken } from './session-token.js';
 import type { AdminContext, View } from './view.js';
+import { pageElement } from '../page-element.js';
 
 /** The admin page's routes, in the URL's hash (the token never goes in a URL). */
 type Route =
@@ -28,15 +29,9 @@ function parseRoute(hash: string): Route {
   return { view: 'list' };
 }
 
-function $<T extends HTMLElement>(id: string, type: new () => T): T {
-  const node = document.getElementById(id);
-  if (!(node instanceof type)) throw new Error(`page is missing #${id}`);
-  return node;
-}
-
-const root = $('view', HTMLElement);
-const notice = $('notice', HTMLDivElement);
-const logout = $('logout', HTMLButtonElement);
+const root = pageElement('view', HTMLElement);
+const notice = pageElement('notice', HTMLDivElement);
+const logout = pageElement('logout', HTMLButtonElement);
 let current: View | undefined;
 /** A message for the next view (e.g. "Saved …" after a form). */
 let flash: string | undefined;
