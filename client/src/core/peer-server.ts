@@ -179,7 +179,7 @@ export class PeerServer {
     let sentUpTo = 0;
     try {
       for (;;) {
-        if (job.cancelled || this.destroyed) return;
+        if (this.stopped(job)) return;
         if (arrival.state === 'failed') {
           this.link.send({ type: 'absent', requestId, seq });
           return;
@@ -202,7 +202,7 @@ export class PeerServer {
         }
         await this.drained();
         await upload?.take(chunk.length);
-        if (job.cancelled || this.destroyed) return;
+        if (this.stopped(job)) return;
         this.link.send({ type: 'data', requestId, seq, total, offset: sentUpTo, chunk });
         sentUpTo = end;
         this.sent += chunk.length;
@@ -212,6 +212,11 @@ export class PeerServer {
     } finally {
       release?.();
     }
+  }
+
+  /** Whether the job was cancelled or the server destroyed (re-read after every await). */
+  private stopped(job: Job): boolean {
+    return job.cancelled || this.destroyed;
   }
 
   /** Resolves on the arrival's next progress or end, or on cancel / destroy. */

@@ -212,7 +212,9 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     size / (input.cdn.throughput ?? config.initialCdnThroughput);
   let cdnSlots = config.maxCdnRequests - input.segments.filter((s) => s.status === 'cdn').length;
   const peerLoad = new Map(peers.map((p) => [p.id, p.pending]));
-  const peerRate = (p: PeerState): number => p.throughput ?? config.initialPeerThroughput;
+  // Measured from this peer, else what it advertises as its upload rate, else the default.
+  const peerRate = (p: PeerState): number =>
+    p.throughput ?? p.uploadRate ?? config.initialPeerThroughput;
 
   // Seeder rank of this viewer among `ids` (weighted by upload rate when configured).
   const rateOf = new Map(peers.map((p) => [p.id, p.uploadRate]));

@@ -38,7 +38,8 @@ function setup(verifier?: SegmentVerifier) {
   });
   const peer = new StreamingPeer('a');
   peer.remoteHave.add(105);
-  (t.swarm.peers as SessionPeer[]).push(peer);
+  const peers: SessionPeer[] = t.swarm.peers; // the fake swarm takes any SessionPeer
+  peers.push(peer);
   t.session.setPlayback({ position: 0, rate: 1 }, true);
   t.session.updatePlaylist([segmentInfo(105, 30)]);
   return { ...t, arriving, peer };
@@ -117,7 +118,8 @@ describe('RenditionSession: segments arriving from peers (cut-through)', () => {
     Object.assign(t.swarm, { announceArriving: (...a: unknown[]) => arriving.push(a) });
     const peer = new StreamingPeer('a');
     peer.remoteHave.add(105);
-    (t.swarm.peers as SessionPeer[]).push(peer);
+    const peers: SessionPeer[] = t.swarm.peers; // the fake swarm takes any SessionPeer
+  peers.push(peer);
     t.session.setPlayback({ position: 0, rate: 1 }, true);
     t.session.updatePlaylist([segmentInfo(105, 30)]);
     const pending = t.session.load(segmentInfo(105, 30));
