@@ -57,13 +57,26 @@ export class Arrival extends Emitter<ArrivalEvents> implements ArrivalSource {
     return this.result;
   }
 
+  /** Bytes of buffer held now (grows with the bytes received, never past the total). */
+  get allocated(): number {
+    return this.buffer?.length ?? 0;
+  }
+
   /** Stores the next chunk's bytes (in order; anything else is ignored). */
   write(offset: number, chunk: Uint8Array): void {
     if (this.status !== 'arriving' || offset !== this.written) return;
-    if (offset + chunk.length > this.total) return;
-    this.buffer ??= new Uint8Array(this.total);
+    const end = offset + chunk.length;
+    if (end > this.total) return;
+    // Grows with the bytes received: a remote's claimed total is not trusted with memory.
+    if (!this.buffer || this.buffer.length < end) {
+      const grown = new Uint8Array(
+        Math.min(this.total, Math.max(end, 2 * (this.buffer?.length ?? 0))),
+      );
+      if (this.buffer) grown.set(this.buffer.subarray(0, this.written));
+      this.buffer = grown;
+    }
     this.buffer.set(chunk, offset);
-    this.written += chunk.length;
+    this.written = end;
   }
 
   /** Bytes received so far, as the transfer's progress reports them. */

@@ -147,3 +147,18 @@ describe('PeerServer: cut-through relay of an arriving segment', () => {
     expect(arrival.listenerCount('change')).toBe(0);
   });
 });
+
+describe('Arrival', () => {
+  it('grows its buffer with the bytes received, not with the claimed total', () => {
+    const arrival = new Arrival(1, 32 * 1024 * 1024);
+    arrival.write(0, segment.subarray(0, 1000));
+    arrival.progress(1000);
+    expect(arrival.allocated).toBeLessThanOrEqual(2000);
+    arrival.write(1000, segment.subarray(1000, 3000));
+    expect(arrival.read(0, 3000)).toEqual(segment.subarray(0, 3000));
+    expect(arrival.allocated).toBeLessThan(10_000);
+    // Out of order or past the total: ignored.
+    arrival.write(5000, segment.subarray(0, 10));
+    expect(arrival.read(0, 3010)).toBeUndefined();
+  });
+});
