@@ -15,6 +15,7 @@ import {
 import { resolveSchedulerConfig } from '../../src/core/scheduler.js';
 import { chunkSegment, decode, encode, type WireMessage } from '../../src/core/wire.js';
 import { zeroCounters } from '../support/session-fakes.js';
+import { sleep } from '../../../test/support/wait.js';
 
 /**
  * Faults during peer transfers, end to end through a real RenditionSession (scheduler, real
@@ -32,8 +33,6 @@ function segment(seq: number): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = (i * 7 + seq) & 0xff;
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let cdnServer: Server;
 let cdnBase: string;

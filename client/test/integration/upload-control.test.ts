@@ -3,8 +3,7 @@ import type { Engine, EngineConfig, SegmentInfo } from '../../src/core/engine.js
 import type { PlaybackState } from '../../src/core/scheduler.js';
 import { joined, play360p, useEngineMesh } from '../support/engine-mesh.js';
 import { livePlaylist, waitFor } from '../support/live-demo.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+import { sleep } from '../../../test/support/wait.js';
 
 describe('upload control between engines in Node', () => {
   const mesh = useEngineMesh();
