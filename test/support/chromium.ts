@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -74,4 +74,30 @@ export async function newViewerContext(browser: Browser): Promise<BrowserContext
   const context = await browser.newContext({ viewport: { width: 960, height: 600 } });
   await context.grantPermissions(['microphone']);
   return context;
+}
+
+/** A page in its own viewer context, with the uncaught errors it threw. */
+export interface OpenedPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Messages of the page's uncaught errors, in order. */
+  readonly errors: string[];
+}
+
+/**
+ * Opens `url` in a fresh viewer context, collecting the page's uncaught errors from the start.
+ * `prepare` runs on the context before the page loads (e.g. to add an init script).
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  prepare?: (context: BrowserContext) => Promise<void>,
+): Promise<OpenedPage> {
+  const context = await newViewerContext(browser);
+  await prepare?.(context);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { context, page, errors };
 }

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MeshcastPlayer, PlayerStats } from '../../client/src/index.js';
-import { newViewerContext } from './chromium.js';
+import { openPage } from './chromium.js';
 import { sleep } from './wait.js';
 
 declare global {
@@ -33,12 +33,7 @@ export async function openViewer(
   url: string,
   prepare?: (context: BrowserContext) => Promise<void>,
 ): Promise<Viewer> {
-  const context: BrowserContext = await newViewerContext(browser);
-  await prepare?.(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
+  const { context, page, errors } = await openPage(browser, url, prepare);
   await page.waitForFunction(() => window.meshcastPlayer !== undefined, null, { timeout: 20_000 });
   return {
     page,

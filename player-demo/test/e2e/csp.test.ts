@@ -1,6 +1,6 @@
-import type { BrowserContext, Frame, Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newViewerContext } from '../../../test/support/chromium.js';
+import { openPage, type OpenedPage } from '../../../test/support/chromium.js';
 import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
 import { addTestChannel } from '../../../test/support/server.js';
 import { startPageServer, type PageServer } from './support/page-server.js';
@@ -65,16 +65,11 @@ afterAll(async () => {
   await pages.close();
 });
 
-async function open(
-  url: string,
-): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await newViewerContext(e2e.browser);
-  await context.addInitScript(recorder);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url);
-  return { context, page, errors };
+/** Opens `url` with the recorder in every frame. */
+function open(url: string): Promise<OpenedPage> {
+  return openPage(e2e.browser, url, async (context) => {
+    await context.addInitScript(recorder);
+  });
 }
 
 /** Waits until `count` media elements of the frame have played past 1 s. */

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { newViewerContext } from '../../../../test/support/chromium.js';
+import { openPage } from '../../../../test/support/chromium.js';
 
 /** What an embedded player reports in its `meshcast-stats` events (the fields tests read). */
 export interface EmbedStats {
@@ -55,11 +55,7 @@ export interface EmbedViewer {
 }
 
 export async function openEmbedViewer(browser: Browser, url: string): Promise<EmbedViewer> {
-  const context = await newViewerContext(browser);
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(url);
+  const { context, page, errors: pageErrors } = await openPage(browser, url);
   return {
     page,
     pageErrors,
