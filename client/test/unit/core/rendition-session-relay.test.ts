@@ -119,7 +119,7 @@ describe('RenditionSession: segments arriving from peers (cut-through)', () => {
     const peer = new StreamingPeer('a');
     peer.remoteHave.add(105);
     const peers: SessionPeer[] = t.swarm.peers; // the fake swarm takes any SessionPeer
-  peers.push(peer);
+    peers.push(peer);
     t.session.setPlayback({ position: 0, rate: 1 }, true);
     t.session.updatePlaylist([segmentInfo(105, 30)]);
     const pending = t.session.load(segmentInfo(105, 30));
