@@ -19,9 +19,11 @@ const GUARDED = {
   allowedOrigins: ['https://a.example'],
 };
 
+type WsInternals = EventEmitter & { _socket: EventEmitter; _receiver: EventEmitter };
+
 interface EngineInternals {
   request: unknown;
-  transport: { name: string; socket: EventEmitter & { _socket: EventEmitter } };
+  transport: EventEmitter & { name: string; socket: WsInternals };
 }
 
 let server: BareSignalingServer;
@@ -72,6 +74,26 @@ function expectCompacted(socket: SignalingSocket): void {
   const close = ws._socket.rawListeners('close');
   expect(close.length).toBeGreaterThan(0);
   expect(close.filter((l) => 'listener' in l)).toEqual([]);
+  // Listener tables rebuilt with a key-less prototype instead of a null one (fast layout).
+  for (const emitter of [socket, conn, conn.transport, ws, ws._socket, ws._receiver]) {
+    const events = (emitter as unknown as { _events: object })._events;
+    expect(Object.getPrototypeOf(events)).not.toBeNull();
+    expect(Object.keys(Object.getPrototypeOf(events) as object)).toEqual([]);
+  }
+  // They behave as before: listeners added, called once each, removed; inherited names
+  // like `toString` are not taken for listeners.
+  const calls: string[] = [];
+  const a = (): void => void calls.push('a');
+  const b = (): void => void calls.push('b');
+  ws.on('probe', a);
+  ws.once('probe', b);
+  expect(ws.emit('probe')).toBe(true);
+  expect(ws.emit('probe')).toBe(true);
+  ws.off('probe', a);
+  expect(ws.emit('probe')).toBe(false);
+  expect(ws.emit('toString')).toBe(false);
+  expect(calls).toEqual(['a', 'b', 'a']);
+  expect(ws.listenerCount('message')).toBe(1);
 }
 
 describe('compacted connections', () => {
