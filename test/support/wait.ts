@@ -24,3 +24,8 @@ export async function waitUntil(
   }
   return Date.now() - start;
 }
+
+/** {@link waitUntil} for an unnamed synchronous condition, polled every 10 ms. */
+export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  await waitUntil('a condition', check, timeoutMs, 10);
+}

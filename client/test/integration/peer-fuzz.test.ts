@@ -9,6 +9,7 @@ import { Peer, type PeerConfig } from '../../src/core/peer.js';
 import { AssemblyError } from '../../src/core/segment-assembler.js';
 import { WireError, decode, encode } from '../../src/core/wire.js';
 import { fuzzFrames } from '../support/wire-fuzz-frames.js';
+import { until } from '../../../test/support/wait.js';
 
 /** A full GC when the runtime allows one (V8 flag set at run time). */
 function collect(): void {
@@ -99,14 +100,6 @@ async function victimPair(config: Partial<PeerConfig> = {}): Promise<{
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 describe('peer message path fuzz', () => {
   const frames = fuzzFrames(FRAMES, SEED);

@@ -7,6 +7,7 @@ import { candidateAddress, isLoopbackAddress } from '../../src/core/ice-filter.j
 import { PeerError } from '../../src/core/peer-error.js';
 import { Peer, type PeerConfig, type PeerOptions } from '../../src/core/peer.js';
 import { WireError, decode, encode, type WireMessage } from '../../src/core/wire.js';
+import { until } from '../../../test/support/wait.js';
 
 const SEG0 = new Uint8Array(
   readFileSync(
@@ -104,14 +105,6 @@ async function rejection(p: Promise<unknown>): Promise<PeerError> {
 
 function closed(peer: Peer): Promise<void> {
   return new Promise((resolve) => peer.once('close', resolve));
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(10);
-  }
 }
 
 describe('Peer over real WebRTC (node-datachannel, loopback)', () => {

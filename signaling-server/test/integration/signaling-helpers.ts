@@ -44,14 +44,8 @@ export function nextError(socket: ClientSocket, ms = 3000): Promise<SignalingErr
   });
 }
 
-/** Waits until `check` holds, polling. */
-export async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** Waits until `check` holds, polling (the tests' shared helper). */
+export { until } from '../../../test/support/wait.js';
 
 /** A bare HTTP server with only signaling mounted, over the given channels. */
 export interface BareSignalingServer {
