@@ -13,11 +13,12 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 /**
  * Budgets in bytes, min+gzip, about 10 % above the sizes measured when they were set:
  * meshcast.js 242.7 KiB (hls.js is 189 KiB of it), core + hls adapter 56.8 KiB. Raise one
- * only with a reason in the commit message.
+ * only with a reason in the commit message. Core raised 2026-11-24 at 64.9 KiB (integrity
+ * checks with a pure-JS SHA-256 fallback, upload control, cut-through relay, capacity adverts).
  */
 export const BUDGETS = {
   'meshcast.js': 267 * 1024,
-  'core + hls adapter (without hls.js)': 63 * 1024,
+  'core + hls adapter (without hls.js)': 71 * 1024,
 };
 
 // simple-peer and its streams expect Node's Buffer, process and global; the shims stay
