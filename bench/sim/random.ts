@@ -1,17 +1,8 @@
 /** Seeded pseudo-random numbers (mulberry32), so a run is reproducible from its seed. */
 export type Random = () => number;
 
-/** Uniform in [0, 1) from a 32-bit seed. */
-export function createRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Uniform in [0, 1) from a 32-bit seed (mulberry32, shared with the tests). */
+export { seededRandom as createRandom } from '../../test/support/seeded-random.js';
 
 /** Standard normal deviate (Box-Muller). */
 export function normal(random: Random): number {

@@ -143,24 +143,21 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
   }
 
   announce(added: number[], removed: number[]): void {
-    const open = this.connectedPeers();
-    if (open.length === 0) return;
-    const gone = new Set(removed);
-    const items = [
-      ...added.filter((s) => !gone.has(s)).map((s) => [s, true] as const),
-      ...removed.map((s) => [s, false] as const),
-    ];
-    for (let i = 0; i < items.length; i += MAX_DELTA_ITEMS) {
-      const part = items.slice(i, i + MAX_DELTA_ITEMS);
-      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
-      // One encoding serves every neighbour: the bytes are the same.
-      const bytes = encode({ type: 'have-delta', added: pick(true), removed: pick(false) });
-      for (const p of open) p.sendBytes(bytes);
-    }
+    this.broadcastDelta('have-delta', MAX_DELTA_ITEMS, added, removed);
   }
 
   /** Mirrors Swarm.announceArriving: one encoded `arriving` message to every open neighbour. */
   announceArriving(added: number[], removed: number[]): void {
+    this.broadcastDelta('arriving', MAX_ARRIVING_ITEMS, added, removed);
+  }
+
+  /** Sends a have-delta or arriving change in messages of at most `maxItems` seqs. */
+  private broadcastDelta(
+    type: 'have-delta' | 'arriving',
+    maxItems: number,
+    added: number[],
+    removed: number[],
+  ): void {
     const open = this.connectedPeers();
     if (open.length === 0) return;
     const gone = new Set(removed);
@@ -168,10 +165,11 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
       ...added.filter((s) => !gone.has(s)).map((s) => [s, true] as const),
       ...removed.map((s) => [s, false] as const),
     ];
-    for (let i = 0; i < items.length; i += MAX_ARRIVING_ITEMS) {
-      const part = items.slice(i, i + MAX_ARRIVING_ITEMS);
+    for (let i = 0; i < items.length; i += maxItems) {
+      const part = items.slice(i, i + maxItems);
       const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
-      const bytes = encode({ type: 'arriving', added: pick(true), removed: pick(false) });
+      // One encoding serves every neighbour: the bytes are the same.
+      const bytes = encode({ type, added: pick(true), removed: pick(false) });
       for (const p of open) p.sendBytes(bytes);
     }
   }

@@ -1,6 +1,9 @@
 import type { CdnLoaderConfig } from '../../client/src/core/cdn-loader.js';
 import { DEFAULT_PEER_CONFIG } from '../../client/src/core/peer.js';
-import type { TrafficCounters } from '../../client/src/core/rendition-session.js';
+import {
+  zeroTrafficCounters,
+  type TrafficCounters,
+} from '../../client/src/core/rendition-session.js';
 import { resolveSchedulerConfig, type SchedulerConfig } from '../../client/src/core/scheduler.js';
 import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../client/src/core/swarm.js';
 import { DEFAULT_UPLOAD_CONFIG } from '../../client/src/core/upload-limiter.js';
@@ -141,7 +144,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   };
 
   const alive: Viewer[] = [];
-  const departed: TrafficCounters = zeroCounters();
+  const departed: TrafficCounters = zeroTrafficCounters();
   let nextId = 0;
   let uploadSum = 0;
   const t0 = 10 * config.source.segmentMs; // a full playlist window exists
@@ -279,17 +282,6 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     events: q.events,
   });
   return { ...result, regions: regions.figures() };
-}
-
-function zeroCounters(): TrafficCounters {
-  return {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
 }
 
 function addCounters(into: TrafficCounters, c: TrafficCounters): void {

@@ -1,5 +1,9 @@
 import { CdnLoader, type CdnLoaderConfig } from '../../client/src/core/cdn-loader.js';
-import { RenditionSession, type TrafficCounters } from '../../client/src/core/rendition-session.js';
+import {
+  RenditionSession,
+  zeroTrafficCounters,
+  type TrafficCounters,
+} from '../../client/src/core/rendition-session.js';
 import type { SchedulerConfig } from '../../client/src/core/scheduler.js';
 import type { SegmentStoreConfig } from '../../client/src/core/segment-store.js';
 import type { SwarmConfig } from '../../client/src/core/swarm.js';
@@ -74,14 +78,7 @@ export interface PlaybackRecord {
  */
 export class Viewer {
   readonly node: FlowNode;
-  readonly counters: TrafficCounters = {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
+  readonly counters: TrafficCounters = zeroTrafficCounters();
   readonly session: RenditionSession;
   readonly swarm: SimSwarm;
   readonly record: PlaybackRecord;

@@ -5,6 +5,7 @@ import {
   RenditionSession,
   type LoadedSegment,
   type SegmentInfo,
+  zeroTrafficCounters,
   type TrafficCounters,
 } from './rendition-session.js';
 import { resolveSchedulerConfig, type PlaybackState, type SchedulerConfig } from './scheduler.js';
@@ -115,14 +116,7 @@ export class Engine extends Emitter<EngineEvents> {
   private readonly upload: UploadLimiter;
   private readonly sessions = new Map<string, RenditionSession>();
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly counters: TrafficCounters = {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
+  private readonly counters: TrafficCounters = zeroTrafficCounters();
   private readonly now: () => number;
   private readonly tick: ReturnType<typeof setInterval>;
   private active: string | undefined;

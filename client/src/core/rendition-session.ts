@@ -91,6 +91,18 @@ export interface TrafficCounters {
   cdnSegments: number;
 }
 
+/** Traffic counters at zero, as an engine starts them. */
+export function zeroTrafficCounters(): TrafficCounters {
+  return {
+    p2pBytes: 0,
+    cdnBytes: 0,
+    uploadBytes: 0,
+    wastedBytes: 0,
+    p2pSegments: 0,
+    cdnSegments: 0,
+  };
+}
+
 interface Waiter {
   resolve: (s: LoadedSegment) => void;
   reject: (e: Error) => void;

@@ -6,21 +6,12 @@ import {
   type SegmentInfo,
   type SessionPeer,
   type SessionSwarmEvents,
-  type TrafficCounters,
+  zeroTrafficCounters,
 } from '../../src/core/rendition-session.js';
 import { DEFAULT_SCHEDULER_CONFIG } from '../../src/core/scheduler.js';
 
 /** A session's traffic counters at zero, as a fresh engine hands them over. */
-export function zeroCounters(): TrafficCounters {
-  return {
-    p2pBytes: 0,
-    cdnBytes: 0,
-    uploadBytes: 0,
-    wastedBytes: 0,
-    p2pSegments: 0,
-    cdnSegments: 0,
-  };
-}
+export const zeroCounters = zeroTrafficCounters;
 
 /** The test segment `seq`: 1000 bytes, each `seq % 256`. */
 export const bytesOf = (seq: number): Uint8Array<ArrayBuffer> =>
