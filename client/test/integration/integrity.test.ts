@@ -92,8 +92,10 @@ describe('segment integrity through a real signaling server', () => {
       position: segments[0]!.start - 8 + (Date.now() - startedAt) / 1000,
       rate: 1,
     });
+    // Download-only: the honest engines neither serve nor relay (cut-through) to each other,
+    // so each one meets the liar itself instead of taking the segment from the other.
     const honest = [0, 1].map(() => {
-      const e = mesh.newEngine({ joinAfterStartMaxMs: 0 });
+      const e = mesh.newEngine({ joinAfterStartMaxMs: 0, downloadOnly: true });
       e.updatePlaylist('360p', segments);
       e.setPlayback(playback(), true);
       playheads.push(setInterval(() => e.setPlayback(playback(), true), 200));
