@@ -48,8 +48,6 @@ export interface SimConfig {
   uploadQueue: number;
   /** Cut-through relay: 1 on (the client's default), 0 off (whole-segment store-and-forward). */
   cutThrough: number;
-  /** The session's `relayMinRate` (announce a segment arriving at least this fast, x bitrate). */
-  relayMinRate: number;
   /** Playlist refresh period, ms; 0 = one segment duration, as hls.js (an experiment). */
   playlistPollMs: number;
   /** Neighbours the signaling server hands out (SIGNALING_MAX_NEIGHBOURS). */
@@ -89,7 +87,6 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   uploadSlots: DEFAULT_UPLOAD_CONFIG.slots,
   uploadQueue: Infinity,
   cutThrough: 1,
-  relayMinRate: 0,
   playlistPollMs: 0,
   maxNeighbours: 8,
   locality: DEFAULT_LOCALITY_CONFIG,
@@ -139,7 +136,6 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     uploadSlots: config.uploadSlots,
     uploadQueue: config.uploadQueue,
     cutThrough: config.cutThrough !== 0,
-    relayMinRate: config.relayMinRate,
     playlistPollMs: config.playlistPollMs,
   };
 

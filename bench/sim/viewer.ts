@@ -42,8 +42,6 @@ export interface ClientSettings {
   uploadQueue: number;
   /** Cut-through relay (the session's `cutThrough`). */
   cutThrough: boolean;
-  /** The session's `relayMinRate`. */
-  relayMinRate: number;
   /** Playlist refresh period, ms; 0 = one segment duration (hls.js). An experiment. */
   playlistPollMs: number;
 }
@@ -134,7 +132,6 @@ export class Viewer {
       now: () => q.now,
       counters: this.counters,
       cutThrough: settings.cutThrough,
-      relayMinRate: settings.relayMinRate,
       uploadRate: () => uploads.measured,
     });
     this.swarm = new SimSwarm(

@@ -138,13 +138,6 @@ export interface RenditionSessionOptions {
    * complete (cut-through; the last byte waits for verification). @default true
    */
   cutThrough?: boolean;
-  /**
-   * A segment arriving from a peer is announced (and relayed) only once it arrives at least
-   * this fast, in multiples of the segment's own bitrate (its size over its duration): a relay
-   * fed slower than that only hands its neighbours a transfer they cancel as too slow. 0 =
-   * announce on the first bytes. @default 0
-   */
-  relayMinRate?: number;
   /** Our upload rate as advertised to neighbours, bytes/ms (seeder choice). @default none */
   uploadRate?: () => number | undefined;
 }
@@ -404,7 +397,6 @@ export class RenditionSession {
     debug('%s peer %d from %s', this.rendition, seq, peer.id);
     const relay = this.o.cutThrough !== false;
     let arrival: Arrival | undefined;
-    let firstReceived = 0;
     abort.signal.addEventListener('abort', () => {
       this.endArrival(rt, arrival);
     });
@@ -419,15 +411,11 @@ export class RenditionSession {
         }),
         onProgress: (received, total) => {
           const now = this.o.now();
-          if (first === undefined) {
-            first = now;
-            firstReceived = received;
-          }
+          first ??= now;
           if (relay && received < total) arrival ??= new Arrival(seq, total);
           arrival?.progress(received);
           if (arrival && rt.arrival !== arrival && received < total) {
-            const rate = now > first ? (received - firstReceived) / (now - first) : undefined;
-            this.announceArrival(rt, abort, arrival, rate);
+            this.announceArrival(rt, abort, arrival);
           }
           if (rt.abort === abort) {
             rt.state = {
@@ -531,22 +519,9 @@ export class RenditionSession {
     this.kick();
   }
 
-  /**
-   * Bytes of a peer transfer arrived (`rate` since its first bytes, bytes/ms, once known):
-   * announce it and relay it from now on, if it arrives fast enough to be worth relaying.
-   */
-  private announceArrival(
-    rt: Runtime,
-    abort: AbortController,
-    arrival: Arrival,
-    rate: number | undefined,
-  ): void {
+  /** The first bytes of a peer transfer arrived: announce it and relay it from now on. */
+  private announceArrival(rt: Runtime, abort: AbortController, arrival: Arrival): void {
     if (abort.signal.aborted || this.destroyed || rt.abort !== abort) return;
-    const min = this.o.relayMinRate ?? 0;
-    const duration = rt.info?.duration;
-    if (min > 0 && duration !== undefined && duration > 0) {
-      if (rate === undefined || rate < (min * arrival.total) / (duration * 1000)) return;
-    }
     rt.arrival = arrival;
     this.swarm?.announceArriving?.([rt.state.seq], []);
   }
@@ -574,9 +549,10 @@ export class RenditionSession {
   private onPeerHave(peer: SessionPeer): void {
     const now = this.o.now();
     if (this.wantedFrom === undefined) return;
-    for (const seq of [...peer.remoteHave, ...(peer.remoteArriving ?? [])]) {
-      if (seq >= this.wantedFrom && seq <= this.lastListed + (this.o.aheadOfPlaylist ?? 3)) {
-        this.runtime(seq, now);
+    const last = this.lastListed + (this.o.aheadOfPlaylist ?? 3);
+    for (const held of [peer.remoteHave, peer.remoteArriving]) {
+      for (const seq of held ?? []) {
+        if (seq >= this.wantedFrom && seq <= last) this.runtime(seq, now);
       }
     }
     this.kick();
