@@ -4,9 +4,10 @@ import type { SessionSwarm, SessionSwarmEvents } from '../../client/src/core/ren
 import type { SwarmConfig } from '../../client/src/core/swarm.js';
 import {
   MAX_ARRIVING_ITEMS,
-  MAX_DELTA_ITEMS,
   MAX_HAVE_SPAN,
+  deltaMessages,
   encode,
+  type WireMessage,
 } from '../../client/src/core/wire.js';
 import type { SwarmRegistry } from '../../signaling-server/src/signaling/swarm-registry.js';
 import type { FlowNode } from './flow-network.js';
@@ -143,33 +144,20 @@ export class SimSwarm extends Emitter<SessionSwarmEvents> implements SessionSwar
   }
 
   announce(added: number[], removed: number[]): void {
-    this.broadcastDelta('have-delta', MAX_DELTA_ITEMS, added, removed);
+    this.broadcast(deltaMessages('have-delta', added, removed));
   }
 
   /** Mirrors Swarm.announceArriving: one encoded `arriving` message to every open neighbour. */
   announceArriving(added: number[], removed: number[]): void {
-    this.broadcastDelta('arriving', MAX_ARRIVING_ITEMS, added, removed);
+    this.broadcast(deltaMessages('arriving', added, removed));
   }
 
-  /** Sends a have-delta or arriving change in messages of at most `maxItems` seqs. */
-  private broadcastDelta(
-    type: 'have-delta' | 'arriving',
-    maxItems: number,
-    added: number[],
-    removed: number[],
-  ): void {
+  /** Sends each message to every open neighbour, encoded once (the bytes are the same). */
+  private broadcast(messages: WireMessage[]): void {
     const open = this.connectedPeers();
     if (open.length === 0) return;
-    const gone = new Set(removed);
-    const items = [
-      ...added.filter((s) => !gone.has(s)).map((s) => [s, true] as const),
-      ...removed.map((s) => [s, false] as const),
-    ];
-    for (let i = 0; i < items.length; i += maxItems) {
-      const part = items.slice(i, i + maxItems);
-      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
-      // One encoding serves every neighbour: the bytes are the same.
-      const bytes = encode({ type, added: pick(true), removed: pick(false) });
+    for (const m of messages) {
+      const bytes = encode(m);
       for (const p of open) p.sendBytes(bytes);
     }
   }

@@ -15,10 +15,10 @@ import type { AssemblyError } from './segment-assembler.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import {
   MAX_ARRIVING_ITEMS,
-  MAX_DELTA_ITEMS,
   MAX_HAVE_SPAN,
   WireError,
   decode,
+  deltaMessages,
   encode,
   type WireMessage,
 } from './wire.js';
@@ -247,30 +247,12 @@ export class Peer extends Emitter<PeerEvents> {
 
   /** Announces segments gained and lost since the last map or delta. */
   sendHaveDelta(added: Iterable<number>, removed: Iterable<number>): void {
-    const gone = new Set(removed);
-    const items = [
-      ...[...new Set(added)].filter((s) => !gone.has(s)).map((s) => [s, true] as const),
-      ...[...gone].map((s) => [s, false] as const),
-    ];
-    for (let i = 0; i < items.length; i += MAX_DELTA_ITEMS) {
-      const part = items.slice(i, i + MAX_DELTA_ITEMS);
-      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
-      this.send({ type: 'have-delta', added: pick(true), removed: pick(false) });
-    }
+    for (const m of deltaMessages('have-delta', added, removed)) this.send(m);
   }
 
   /** Announces segments we started receiving (`added`) or stopped receiving without completing. */
   sendArriving(added: Iterable<number>, removed: Iterable<number>): void {
-    const gone = new Set(removed);
-    const items = [
-      ...[...new Set(added)].filter((s) => !gone.has(s)).map((s) => [s, true] as const),
-      ...[...gone].map((s) => [s, false] as const),
-    ];
-    for (let i = 0; i < items.length; i += MAX_ARRIVING_ITEMS) {
-      const part = items.slice(i, i + MAX_ARRIVING_ITEMS);
-      const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
-      this.send({ type: 'arriving', added: pick(true), removed: pick(false) });
-    }
+    for (const m of deltaMessages('arriving', added, removed)) this.send(m);
   }
 
   /**

@@ -419,6 +419,34 @@ function decodeHaveMap(r: Reader): WireMessage {
   return { type: 'have-map', seqs };
 }
 
+/** A have-delta or an `arriving` change. */
+export type DeltaMessage = Extract<WireMessage, { type: 'have-delta' | 'arriving' }>;
+
+/**
+ * The messages announcing a change of a segment set (held: `have-delta`, receiving:
+ * `arriving`): seqs deduplicated, one both added and removed counts as removed, at most the
+ * type's item limit per message.
+ */
+export function deltaMessages(
+  type: DeltaMessage['type'],
+  added: Iterable<number>,
+  removed: Iterable<number>,
+): DeltaMessage[] {
+  const max = type === 'arriving' ? MAX_ARRIVING_ITEMS : MAX_DELTA_ITEMS;
+  const gone = new Set(removed);
+  const items = [
+    ...[...new Set(added)].filter((s) => !gone.has(s)).map((s) => [s, true] as const),
+    ...[...gone].map((s) => [s, false] as const),
+  ];
+  const messages: DeltaMessage[] = [];
+  for (let i = 0; i < items.length; i += max) {
+    const part = items.slice(i, i + max);
+    const pick = (held: boolean): number[] => part.filter((x) => x[1] === held).map((x) => x[0]);
+    messages.push({ type, added: pick(true), removed: pick(false) });
+  }
+  return messages;
+}
+
 /**
  * Splits a segment into data messages for one request: offsets ascending, each chunk a view of
  * `bytes` of at most `maxChunk` bytes; an empty segment gives one message with `total` 0.
