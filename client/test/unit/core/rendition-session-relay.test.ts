@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SessionPeer } from '../../../src/core/rendition-session.js';
+import type { RenditionSessionOptions, SessionPeer } from '../../../src/core/rendition-session.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
 import { bytesOf, segmentInfo, sessionHarness } from '../../support/session-fakes.js';
 
@@ -30,8 +30,8 @@ class StreamingPeer implements SessionPeer {
   }
 }
 
-function setup(verifier?: SegmentVerifier) {
-  const t = sessionHarness(verifier ? { session: { verifier } } : {});
+function setup(session: Partial<RenditionSessionOptions> = {}) {
+  const t = sessionHarness({ session });
   const arriving: [number[], number[]][] = [];
   Object.assign(t.swarm, {
     announceArriving: (added: number[], removed: number[]) => arriving.push([added, removed]),
@@ -95,7 +95,7 @@ describe('RenditionSession: segments arriving from peers (cut-through)', () => {
     verifier.addHashes([
       { seq: 105, size: 1000, sha256: createHash('sha256').update(good).digest('hex') },
     ]);
-    const t = setup(verifier);
+    const t = setup({ verifier });
     const pending = t.session.load(segmentInfo(105, 30));
     await t.settle();
     const lie = Uint8Array.from(good);
@@ -113,15 +113,7 @@ describe('RenditionSession: segments arriving from peers (cut-through)', () => {
   });
 
   it('with cutThrough off, announces nothing and relays nothing', async () => {
-    const t = sessionHarness({ session: { cutThrough: false } });
-    const arriving: unknown[] = [];
-    Object.assign(t.swarm, { announceArriving: (...a: unknown[]) => arriving.push(a) });
-    const peer = new StreamingPeer('a');
-    peer.remoteHave.add(105);
-    const peers: SessionPeer[] = t.swarm.peers; // the fake swarm takes any SessionPeer
-    peers.push(peer);
-    t.session.setPlayback({ position: 0, rate: 1 }, true);
-    t.session.updatePlaylist([segmentInfo(105, 30)]);
+    const { arriving, peer, ...t } = setup({ cutThrough: false });
     const pending = t.session.load(segmentInfo(105, 30));
     await t.settle();
     peer.chunk(bytesOf(105), 0, 400);
