@@ -110,28 +110,15 @@ describe('compacted connections', () => {
         if (!ackB.ok) return;
         expect(ackB.neighbours).toEqual([a.id]);
 
-        const atA = new Promise<RelayedSignal>((resolve) => a.once('signal', resolve));
-        b.emit('signal', {
-          swarm: 'guarded/r',
-          to: a.id ?? '',
-          data: { type: 'offer', sdp: 'v=0 b' },
-        });
-        expect(await atA).toEqual({
-          swarm: 'guarded/r',
-          from: b.id,
-          data: { type: 'offer', sdp: 'v=0 b' },
-        });
-        const atB = new Promise<RelayedSignal>((resolve) => b.once('signal', resolve));
-        a.emit('signal', {
-          swarm: 'guarded/r',
-          to: b.id ?? '',
-          data: { type: 'answer', sdp: 'v=0 a' },
-        });
-        expect(await atB).toEqual({
-          swarm: 'guarded/r',
-          from: a.id,
-          data: { type: 'answer', sdp: 'v=0 a' },
-        });
+        // A signal from one to the other arrives as relayed, both ways.
+        const relays = async (from: typeof a, to: typeof a, sdp: string, type: string) => {
+          const data = { type, sdp };
+          const arrived = new Promise<RelayedSignal>((resolve) => to.once('signal', resolve));
+          from.emit('signal', { swarm: 'guarded/r', to: to.id ?? '', data });
+          expect(await arrived).toEqual({ swarm: 'guarded/r', from: from.id, data });
+        };
+        await relays(b, a, 'v=0 b', 'offer');
+        await relays(a, b, 'v=0 a', 'answer');
 
         const socket = serverSocket(a);
         await until(
