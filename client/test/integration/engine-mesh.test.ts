@@ -7,18 +7,24 @@ describe('engines in Node mesh through a real signaling server', () => {
 
   it('exchanges segments of the live demo stream byte-exact', async () => {
     const { server } = mesh;
+    // The server hashes each segment once it watches the rendition (from the first join on);
+    // peer bytes are verified against those hashes, so the second engine waits for them. A
+    // probe joins first and the window is read after the watcher's first hash: every segment
+    // listed then gets hashed (one that left the window before the watcher's first poll would
+    // never be).
+    const published = new Set<number>();
+    const stopListening = server.integrity!.onPublish((swarm, h) => {
+      if (swarm === 'demo/360p') published.add(h.seq);
+    });
+    const probe = mesh.signalingClient();
+    const { swarm } = await probe.join('demo', '360p');
+    await waitFor('watcher started', () => published.size > 0);
+    await probe.leave(swarm); // the watcher stays a while after the last viewer leaves
     const segments = await livePlaylist(server.url);
     expect(segments.length).toBeGreaterThanOrEqual(4);
     const originals = await Promise.all(
       segments.map(async (s) => new Uint8Array(await (await fetch(s.url)).arrayBuffer())),
     );
-
-    // The server hashes each segment once it watches the rendition (from the first join on);
-    // peer bytes are verified against those hashes, so the second engine waits for them.
-    const published = new Set<number>();
-    const stopListening = server.integrity!.onPublish((swarm, h) => {
-      if (swarm === 'demo/360p') published.add(h.seq);
-    });
 
     // Deadlines far ahead: the scheduler is free to wait for peers.
     const first = mesh.newEngine();
