@@ -51,6 +51,7 @@ function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]
     row(`server RSS with peers held, after GC (MB)`, (x) => f1(x.memory.loadedRssBytes / MB)),
     row('server RSS per 1k peers (MB)', (x) => f2(x.memory.rssPer1kPeersBytes / MB)),
     row('  of which V8 heap per 1k peers (MB)', (x) => f2(x.memory.heapPer1kPeersBytes / MB)),
+    row('  V8 heap committed per 1k peers (MB)', (x) => f2(x.memory.heapTotalPer1kPeersBytes / MB)),
     row('server peak RSS (MB)', (x) => f1(x.memory.peakRssBytes / MB)),
     row(`leaves/s (${o.concurrency} in flight)`, (x) => f0(x.leave.leavesPerSec)),
     row('members left after leave', (x) => f0(x.leave.membersAfter)),

@@ -34,6 +34,8 @@ export interface ServerResult {
     rssPer1kPeersBytes: number;
     /** The same for the V8 heap in use: the JS objects each peer costs. */
     heapPer1kPeersBytes: number;
+    /** The same for the V8 heap committed (in use + free pages V8 keeps). */
+    heapTotalPer1kPeersBytes: number;
     peakRssBytes: number;
   };
   /** Server CPU seconds from start to the end of the leave phase. */
@@ -46,14 +48,16 @@ function factoryFor(kind: ServerKind, options: SignalingBenchOptions): PeerFacto
 }
 
 /** Memory the server holds: RSS (median of a few samples) and V8 heap, after a full GC. */
-async function settledMemory(server: ServerProcess): Promise<{ rss: number; heap: number }> {
-  const { heapUsedBytes } = await server.status(true);
+async function settledMemory(
+  server: ServerProcess,
+): Promise<{ rss: number; heap: number; heapTotal: number }> {
+  const { heapUsedBytes, heapTotalBytes } = await server.status(true);
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     await sleep(200);
     samples.push(server.sample().rssBytes);
   }
-  return { rss: samples.sort((a, b) => a - b)[2]!, heap: heapUsedBytes };
+  return { rss: samples.sort((a, b) => a - b)[2]!, heap: heapUsedBytes, heapTotal: heapTotalBytes };
 }
 
 /** Starts `kind` in a child process, runs every phase against it and stops it. */
@@ -125,6 +129,7 @@ export async function runServer(
         loadedRssBytes: loaded.rss,
         rssPer1kPeersBytes: (loaded.rss - idle.rss) / (rampResult.held / 1000),
         heapPer1kPeersBytes: (loaded.heap - idle.heap) / (rampResult.held / 1000),
+        heapTotalPer1kPeersBytes: (loaded.heapTotal - idle.heapTotal) / (rampResult.held / 1000),
         peakRssBytes: final.peakRssBytes,
       },
       serverCpuSeconds: final.cpuSeconds,

@@ -4,9 +4,13 @@ import type {
   ServerToClientEvents,
 } from '@meshcast/client/signaling';
 import { io, type Socket } from 'socket.io-client';
+import { DEFAULT_SIGNALING_TRANSPORTS } from '../../../client/src/signaling/signaling-client-config.js';
 import { addNeighbour, type BenchPeer, type PeerOptions, type RelayPayload } from './bench-peer.js';
 
-/** A meshcast viewer on the official socket.io-client (WebSocket transport, no reconnection). */
+/**
+ * A meshcast viewer on the official socket.io-client with the player's transports (WebSocket
+ * first), no reconnection.
+ */
 export class SocketIoPeer implements BenchPeer {
   id: string | undefined;
   readonly neighbours: string[] = [];
@@ -22,7 +26,7 @@ export class SocketIoPeer implements BenchPeer {
     return new Promise((resolve, reject) => {
       const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(
         `http://127.0.0.1:${this.options.port}`,
-        { transports: ['websocket'], forceNew: true, reconnection: false },
+        { ...DEFAULT_SIGNALING_TRANSPORTS, forceNew: true, reconnection: false },
       );
       this.socket = socket;
       socket.on('connect_error', reject);

@@ -9,6 +9,8 @@ export interface ChildStatus {
   members: number;
   /** V8 heap in use (process.memoryUsage().heapUsed). */
   heapUsedBytes: number;
+  /** V8 heap committed (process.memoryUsage().heapTotal): in use plus free pages kept. */
+  heapTotalBytes: number;
 }
 
 /** Child -> parent. */
@@ -53,8 +55,9 @@ export async function serveChild(start: () => Promise<ChildServer>): Promise<voi
         globalThis.gc?.();
         globalThis.gc?.();
       }
-      const heapUsedBytes = process.memoryUsage().heapUsed;
-      send({ type: 'status', id: message.id, members: server.members(), heapUsedBytes });
+      const { heapUsed: heapUsedBytes, heapTotal: heapTotalBytes } = process.memoryUsage();
+      const members = server.members();
+      send({ type: 'status', id: message.id, members, heapUsedBytes, heapTotalBytes });
     } else {
       stop();
     }

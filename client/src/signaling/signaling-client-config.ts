@@ -31,7 +31,10 @@ export interface SignalingClientConfig {
    * not retry that case on its own); jittered by ±50 %. @default 2000
    */
   serverDisconnectRetryMs: number;
-  /** Extra socket.io-client options (transports, reconnection delays, auth). @default {} */
+  /**
+   * Extra socket.io-client options (transports, reconnection delays, auth), over
+   * {@link DEFAULT_SIGNALING_TRANSPORTS}. @default {}
+   */
   socketOptions: SocketIoOptions;
   /** Creates the socket. @default socket.io-client's `io` */
   io: SocketFactory;
@@ -40,6 +43,23 @@ export interface SignalingClientConfig {
   /** @default globalThis.setTimeout / clearTimeout */
   timers: SignalingTimers;
 }
+
+/**
+ * The transports when `socketOptions` does not name them: WebSocket first (no long-polling
+ * handshake, upgrade probe and second connection to the server), HTTP long-polling when the
+ * WebSocket fails (`tryAllTransports`). A WebSocket that never answers (a proxy swallowing the
+ * upgrade) ends the attempt at socket.io's connect timeout; the client then retries in the
+ * classic order, {@link CLASSIC_SIGNALING_TRANSPORTS}.
+ */
+export const DEFAULT_SIGNALING_TRANSPORTS: Readonly<
+  Required<Pick<SocketIoOptions, 'transports' | 'tryAllTransports'>>
+> = {
+  transports: ['websocket', 'polling'],
+  tryAllTransports: true,
+};
+
+/** socket.io-client's own order: long-polling, then an upgrade to WebSocket. */
+export const CLASSIC_SIGNALING_TRANSPORTS: readonly string[] = ['polling', 'websocket'];
 
 const defaultIo: SocketFactory = (url, options) =>
   url === undefined ? io(options) : io(url, options);

@@ -21,6 +21,8 @@ import {
 } from './response-guards.js';
 import { parseSegmentHashes } from './segment-hashes-guard.js';
 import {
+  CLASSIC_SIGNALING_TRANSPORTS,
+  DEFAULT_SIGNALING_TRANSPORTS,
   mergeSignalingClientConfig,
   type SignalingClientConfig,
   type SignalingSocket,
@@ -84,10 +86,20 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
     this.config = mergeSignalingClientConfig(config);
     const { url, path, socketOptions } = this.config;
     // forceNew: two clients to one server must not share a multiplexed socket.
-    this.socket = this.config.io(url, { path, forceNew: true, ...socketOptions });
+    this.socket = this.config.io(url, {
+      path,
+      forceNew: true,
+      ...DEFAULT_SIGNALING_TRANSPORTS,
+      ...socketOptions,
+    });
+    const ownTransports = socketOptions.transports === undefined;
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on('connect_error', (err) => {
+      // Timed out: maybe a WebSocket that never answers (a refused one already fell back).
+      if (ownTransports && err.message === 'timeout') {
+        this.socket.io.opts.transports = [...CLASSIC_SIGNALING_TRANSPORTS];
+      }
       this.emit('error', new SignalingError('disconnected', `cannot connect: ${err.message}`));
     });
     this.socket.on('error', (info: unknown) => {
