@@ -8,10 +8,12 @@ export interface SessionTrace {
   cancels: Record<string, number>;
   /** Peer requests started. */
   peerRequests: number;
+  /** CDN range requests completing a peer transfer's head: `requests`, `headBytes`. */
+  ranges: Record<string, number>;
 }
 
 export function createSessionTrace(): SessionTrace {
-  return { cdnReasons: {}, cancels: {}, peerRequests: 0 };
+  return { cdnReasons: {}, cancels: {}, peerRequests: 0, ranges: {} };
 }
 
 /**
@@ -38,6 +40,10 @@ export function traceSessions(
         return;
       case '%s cancel %d from %s (%s)':
         bump(trace.cancels, args[4]);
+        return;
+      case '%s cdn %d from byte %d':
+        bump(trace.ranges, 'requests');
+        trace.ranges.headBytes = (trace.ranges.headBytes ?? 0) + Number(args[3]);
         return;
       case '%s peer %d from %s':
         trace.peerRequests++;

@@ -73,6 +73,11 @@ export class LiveSource {
     return this.bytes.get(seq);
   }
 
+  /** The bytes of a segment by sequence number (a peer transfer's chunks are views of them). */
+  bytesOf(seq: number): Uint8Array | undefined {
+    return this.bytes.get(seq);
+  }
+
   /** Forgets segments older than `seq` (memory). */
   forgetBefore(seq: number): void {
     for (const s of this.bytes.keys()) {

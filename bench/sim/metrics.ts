@@ -73,6 +73,7 @@ export interface SimResult {
   cdnRequestsPerSegment: number;
   cdnReasons: Record<string, number>;
   cancels: Record<string, number>;
+  ranges: Record<string, number>;
   peerFailures: Record<string, number>;
   /** Cut-through transfers: started, completed, failed upstream, cancelled downstream. */
   relays: Record<string, number>;
@@ -183,6 +184,7 @@ export function summarize(input: {
     cdnRequestsPerSegment: perSegment,
     cdnReasons: diff(start.trace.cdnReasons, end.trace.cdnReasons),
     cancels: diff(start.trace.cancels, end.trace.cancels),
+    ranges: diff(start.trace.ranges, end.trace.ranges),
     peerFailures: diff(start.wire.failures, end.wire.failures),
     relays: diff(start.wire.relays, end.wire.relays),
     peerRequests: end.trace.peerRequests - start.trace.peerRequests,
@@ -243,6 +245,7 @@ export function formatTable(results: readonly SimResult[]): string {
     ['CDN requests / segment', (r) => r.cdnRequestsPerSegment.toFixed(1)],
     ['CDN fetch reasons', (r) => fmtMap(r.cdnReasons)],
     ['peer cancels', (r) => fmtMap(r.cancels)],
+    ['CDN ranges after a peer head', (r) => fmtMap(r.ranges)],
     ['peer request failures', (r) => fmtMap(r.peerFailures)],
     ['relayed transfers', (r) => fmtMap(r.relays)],
     ['wasted / p2p bytes', (r) => `${r.wastedPct.toFixed(2)}%`],

@@ -63,10 +63,21 @@ export function createCdnFetch(link: SimCdnLink): typeof globalThis.fetch {
           return;
         }
         link.counters.requests++;
-        resolveFetch(streamBody(link, url, bytes, (fn) => (onAbort = fn)));
+        // `Range: bytes=N-` (the rest of a segment a peer started): 206 with that tail.
+        const range = /^bytes=(\d+)-$/.exec(rangeHeader(init?.headers) ?? '');
+        const from = range ? Number(range[1]) : 0;
+        const body = from > 0 && from < bytes.length ? bytes.subarray(from) : bytes;
+        const contentRange =
+          body === bytes ? undefined : `bytes ${from}-${bytes.length - 1}/${bytes.length}`;
+        resolveFetch(streamBody(link, url, body, (fn) => (onAbort = fn), contentRange));
       });
     });
   };
+}
+
+function rangeHeader(headers: HeadersInit | undefined): string | undefined {
+  if (!headers || headers instanceof Headers || Array.isArray(headers)) return undefined;
+  return headers.Range;
 }
 
 function notFound(): Response {
@@ -85,6 +96,7 @@ function streamBody(
   url: string,
   bytes: Uint8Array,
   setOnAbort: (fn: () => void) => void,
+  contentRange?: string,
 ): Response {
   const length = String(bytes.length);
   // The parts ready to read, and a read waiting for the next part.
@@ -135,9 +147,13 @@ function streamBody(
   };
   return {
     ok: true,
-    status: 200,
+    status: contentRange ? 206 : 200,
     headers: {
-      get: (name: string) => (name.toLowerCase() === 'content-length' ? length : null),
+      get: (name: string) => {
+        const key = name.toLowerCase();
+        if (key === 'content-range') return contentRange ?? null;
+        return key === 'content-length' ? length : null;
+      },
     },
     body: {
       getReader: () => reader,

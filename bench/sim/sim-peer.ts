@@ -98,6 +98,8 @@ export interface SimPeerContext {
   wire: WireCounters;
   /** Prints a line about one viewer (SIM_TRACE). */
   trace?: (host: PeerHost, line: string) => void;
+  /** A segment's bytes, for the chunks a requester sees (`onData`). */
+  bytesOf?: (seq: number) => Uint8Array | undefined;
   /** Counts one transfer's payload between two viewers (bench/sim/regions.ts). */
   onPayload?: (from: string, to: string, bytes: number) => void;
 }
@@ -342,6 +344,14 @@ export class SimPeer implements SessionPeer {
         );
         if (received > entry.received) {
           this.bytesReceived += received - entry.received;
+          const bytes = entry.options.onData && this.ctx.bytesOf?.(entry.seq);
+          if (bytes?.length === entry.total) {
+            entry.options.onData?.(
+              entry.received,
+              bytes.subarray(entry.received, received),
+              entry.total,
+            );
+          }
           entry.received = received;
           entry.lastDataAt = now;
           entry.options.onProgress?.(received, entry.total);

@@ -48,6 +48,8 @@ export interface SimConfig {
   uploadQueue: number;
   /** Cut-through relay: 1 on (the client's default), 0 off (whole-segment store-and-forward). */
   cutThrough: number;
+  /** Complete a half-done peer transfer with a CDN range request: 1 on (the client's default), 0 off. */
+  cdnRanges: number;
   /** Playlist refresh period, ms; 0 = one segment duration, as hls.js (an experiment). */
   playlistPollMs: number;
   /** Neighbours the signaling server hands out (SIGNALING_MAX_NEIGHBOURS). */
@@ -87,6 +89,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   uploadSlots: DEFAULT_UPLOAD_CONFIG.slots,
   uploadQueue: Infinity,
   cutThrough: 1,
+  cdnRanges: 1,
   playlistPollMs: 0,
   maxNeighbours: 8,
   locality: DEFAULT_LOCALITY_CONFIG,
@@ -119,6 +122,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     serverMs: config.serverMs,
     swarms: new Map(),
     random,
+    bytesOf: (seq: number) => source.bytesOf(seq),
     ...(follow && {
       trace: (host: { id: string }, line: string) => {
         if (host.id === follow) console.error(`${(q.now / 1000).toFixed(3)} ${follow} ${line}`);
@@ -136,6 +140,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     uploadSlots: config.uploadSlots,
     uploadQueue: config.uploadQueue,
     cutThrough: config.cutThrough !== 0,
+    cdnRanges: config.cdnRanges !== 0,
     playlistPollMs: config.playlistPollMs,
   };
 

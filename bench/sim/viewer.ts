@@ -42,6 +42,8 @@ export interface ClientSettings {
   uploadQueue: number;
   /** Cut-through relay (the session's `cutThrough`). */
   cutThrough: boolean;
+  /** The session's `cdnRanges`. */
+  cdnRanges: boolean;
   /** Playlist refresh period, ms; 0 = one segment duration (hls.js). An experiment. */
   playlistPollMs: number;
 }
@@ -132,6 +134,7 @@ export class Viewer {
       now: () => q.now,
       counters: this.counters,
       cutThrough: settings.cutThrough,
+      cdnRanges: settings.cdnRanges,
       uploadRate: () => uploads.measured,
     });
     this.swarm = new SimSwarm(

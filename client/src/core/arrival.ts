@@ -57,6 +57,11 @@ export class Arrival extends Emitter<ArrivalEvents> implements ArrivalSource {
     return this.result;
   }
 
+  /** Bytes written so far (a contiguous prefix; may run ahead of `received`). */
+  get held(): number {
+    return this.written;
+  }
+
   /** Bytes of buffer held now (grows with the bytes received, never past the total). */
   get allocated(): number {
     return this.buffer?.length ?? 0;

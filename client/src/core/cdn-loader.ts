@@ -68,6 +68,13 @@ export interface CdnResult {
   finishedAt: number;
   /** Attempts made, the successful one included. */
   attempts: number;
+  /**
+   * Where `bytes` start in the resource: the requested `fromByte` when the server answered the
+   * range (206), 0 when it sent the whole resource (200).
+   */
+  offset: number;
+  /** Size of the whole resource when a 206 told it (Content-Range), else undefined. */
+  size?: number;
 }
 
 /** Options of one {@link CdnLoader.load}. */
@@ -81,6 +88,13 @@ export interface CdnLoadOptions {
    * holds (or, during the wait, announced) the segment. @default always
    */
   shouldRetry?: (error: CdnError, attempt: number) => boolean;
+  /**
+   * Ask only for the bytes from this offset on (`Range: bytes=N-`), e.g. the rest of a
+   * segment whose start came from a peer. A server that ignores ranges answers the whole
+   * resource (`offset` 0 in the result); a 206 whose Content-Range starts elsewhere fails as
+   * `http`. @default 0 (the whole resource)
+   */
+  fromByte?: number;
 }
 
 /** Traffic counters of a {@link CdnLoader}. */
@@ -143,7 +157,7 @@ export class CdnLoader {
     };
   }
 
-  /** Loads `url` whole. Rejects with a {@link CdnError}. */
+  /** Loads `url` (whole, or from `options.fromByte` on). Rejects with a {@link CdnError}. */
   async load(url: string, options: CdnLoadOptions = {}): Promise<CdnResult> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -212,11 +226,23 @@ export class CdnLoader {
 
     const startedAt = this.platform.now();
     this.counters.requests++;
+    const from = options.fromByte ?? 0;
     try {
-      const response = await this.platform.fetch(url, { signal: controller.signal });
+      const response = await this.platform.fetch(url, {
+        signal: controller.signal,
+        ...(from > 0 && { headers: { Range: `bytes=${from}-` } }),
+      });
       if (!response.ok) {
         await response.body?.cancel().catch(() => undefined);
         throw new CdnError('http', `HTTP ${response.status}: ${url}`, response.status);
+      }
+      // A 206 answers our single range; its Content-Range may be unreadable cross-origin (not
+      // exposed by CORS), then the body is taken to start where we asked.
+      const partialAnswer = response.status === 206;
+      const range = partialAnswer ? parseContentRange(response.headers) : undefined;
+      if (partialAnswer && (from === 0 || (range && range.start !== from))) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new CdnError('http', `HTTP 206 without a range from ${from}: ${url}`, 206);
       }
       const header = response.headers.get('content-length');
       const length = header === null ? NaN : Number(header);
@@ -243,6 +269,8 @@ export class CdnLoader {
         firstByteAt: firstByteAt ?? finishedAt,
         finishedAt,
         attempts: attempt,
+        offset: partialAnswer ? from : 0,
+        ...(range?.size !== undefined && { size: range.size }),
       };
     } catch (err) {
       if (state.cause === 'timeout') {
@@ -291,6 +319,16 @@ export class CdnLoader {
       this.inFlight.add(onAbort);
     });
   }
+}
+
+/** `Content-Range: bytes S-E/T` (T may be `*`); undefined when absent or malformed. */
+function parseContentRange(headers: Headers): { start: number; size?: number } | undefined {
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(headers.get('content-range')?.trim() ?? '');
+  if (!m) return undefined;
+  const start = Number(m[1]);
+  const size = m[3] === '*' ? undefined : Number(m[3]);
+  if (Number(m[2]) < start || (size !== undefined && Number(m[2]) >= size)) return undefined;
+  return size === undefined ? { start } : { start, size };
 }
 
 function concat(chunks: Uint8Array[], length: number): Uint8Array {

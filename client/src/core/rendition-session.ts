@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { Arrival, type ArrivalSource } from './arrival.js';
-import type { CdnLoader } from './cdn-loader.js';
+import { CdnError, type CdnLoader } from './cdn-loader.js';
 import { PeerError } from './peer-error.js';
 import {
   schedule,
@@ -118,7 +118,14 @@ interface Runtime {
   retryAfter?: number;
   /** The peer transfer in progress, as our own peer servers relay it. */
   arrival?: Arrival;
+  /** The peer transfer in progress: the bytes it brought so far (a contiguous prefix). */
+  inbound?: { peerId: string; total: () => number | undefined; prefix: () => Uint8Array };
+  /** Bytes a cancelled or failed peer transfer left: the CDN is asked only for the rest. */
+  partial?: { peerId: string; bytes: Uint8Array; total: number };
 }
+
+/** A peer transfer that left less than this is not worth a range request. */
+const MIN_PARTIAL_BYTES = 16 * 1024;
 
 export interface RenditionSessionOptions {
   rendition: string;
@@ -140,6 +147,12 @@ export interface RenditionSessionOptions {
   cutThrough?: boolean;
   /** Our upload rate as advertised to neighbours, bytes/ms (seeder choice). @default none */
   uploadRate?: () => number | undefined;
+  /**
+   * When a peer transfer is cancelled or fails part way, keep the bytes it brought and ask the
+   * CDN only for the rest (`Range: bytes=N-`); the whole segment is verified as any peer
+   * segment is. A CDN that ignores ranges sends it whole. @default true
+   */
+  cdnRanges?: boolean;
 }
 
 /**
@@ -325,7 +338,7 @@ export class RenditionSession {
     if (a.type === 'cancel') {
       const t = rt.state.transfer;
       debug('%s cancel %d from %s (%s)', this.rendition, a.seq, t?.peerId, a.reason);
-      this.o.counters.wastedBytes += t?.received ?? 0;
+      this.o.counters.wastedBytes += Math.max(0, (t?.received ?? 0) - this.keepPartial(rt));
       const excluded = new Set(rt.state.excludedPeers ?? []);
       if (t?.peerId) excluded.add(t.peerId);
       rt.abort?.abort();
@@ -361,7 +374,15 @@ export class RenditionSession {
           !rt.state.excludedPeers?.has(p.id) &&
           (p.busyUntil ?? 0) <= this.o.now(),
       );
-    const options = { signal: abort.signal, shouldRetry: () => !heldByPeer() };
+    // The rest of a segment a peer transfer left part way, if there is one.
+    const partial = this.o.cdnRanges === false ? undefined : rt.partial;
+    rt.partial = undefined;
+    const options = {
+      signal: abort.signal,
+      shouldRetry: () => !heldByPeer(),
+      ...(partial && { fromByte: partial.bytes.length }),
+    };
+    if (partial) debug('%s cdn %d from byte %d', this.rendition, info.seq, partial.bytes.length);
     this.o.cdn.load(info.url, options).then(
       (r) => {
         if (abort.signal.aborted || this.destroyed) return;
@@ -373,11 +394,41 @@ export class RenditionSession {
         this.o.counters.cdnBytes += r.bytes.length;
         this.o.counters.cdnSegments++;
         rt.timing = { start: startedAt, first, end };
+        if (partial && r.offset > 0) {
+          const head = partial.bytes;
+          if (
+            (r.size ?? partial.total) === partial.total &&
+            head.length + r.bytes.length === partial.total
+          ) {
+            this.acceptPatched(rt, concatBytes([head, r.bytes], partial.total), abort, partial);
+            return;
+          }
+          // The peer's size was not the CDN's: its head is of no use; the segment whole.
+          debug(
+            '%s cdn %d: size %s, the peer said %d',
+            this.rendition,
+            info.seq,
+            r.size,
+            partial.total,
+          );
+          this.o.counters.wastedBytes += head.length;
+          rt.state = { ...rt.state, status: 'missing', transfer: undefined };
+          this.fetchCdn(rt, 'range-mismatch');
+          return;
+        }
+        if (partial) this.o.counters.wastedBytes += partial.bytes.length;
         this.accept(rt, r.bytes, abort);
       },
       (err: unknown) => {
+        if (partial) this.o.counters.wastedBytes += partial.bytes.length;
         if (abort.signal.aborted || this.destroyed) return;
         debug('%s cdn %d failed: %s', this.rendition, info.seq, String(err));
+        if (partial && err instanceof CdnError && err.type === 'http' && (err.status ?? 0) < 500) {
+          // The CDN refused the range (416, a bad Content-Range): the segment whole, now.
+          rt.state = { ...rt.state, status: 'missing', transfer: undefined };
+          this.fetchCdn(rt, 'range-refused');
+          return;
+        }
         rt.abort = undefined;
         rt.retryAfter = this.o.now() + (heldByPeer() ? 0 : 500);
         rt.state = { ...rt.state, status: 'missing', transfer: undefined };
@@ -397,18 +448,30 @@ export class RenditionSession {
     debug('%s peer %d from %s', this.rendition, seq, peer.id);
     const relay = this.o.cutThrough !== false;
     let arrival: Arrival | undefined;
+    // Without cut-through, the bytes so far are kept for a range request to the CDN.
+    const chunks: Uint8Array[] = [];
+    let held = 0;
+    let size: number | undefined;
+    rt.inbound = {
+      peerId: peer.id,
+      total: () => size,
+      prefix: () => arrival?.read(0, arrival.held) ?? concatBytes(chunks, held),
+    };
     abort.signal.addEventListener('abort', () => {
       this.endArrival(rt, arrival);
     });
     peer
       .request(seq, {
         signal: abort.signal,
-        ...(relay && {
-          onData: (offset: number, chunk: Uint8Array, total: number) => {
-            if (offset + chunk.length < total) arrival ??= new Arrival(seq, total);
-            arrival?.write(offset, chunk);
-          },
-        }),
+        onData: (offset: number, chunk: Uint8Array, total: number) => {
+          size = total;
+          if (relay && offset + chunk.length < total) arrival ??= new Arrival(seq, total);
+          if (arrival) arrival.write(offset, chunk);
+          else if (!relay && offset === held && this.o.cdnRanges !== false) {
+            chunks.push(chunk);
+            held += chunk.length;
+          }
+        },
         onProgress: (received, total) => {
           const now = this.o.now();
           first ??= now;
@@ -429,6 +492,8 @@ export class RenditionSession {
         (bytes) => {
           if (abort.signal.aborted || this.destroyed) return;
           const end = this.o.now();
+          rt.inbound = undefined;
+          this.dropPartial(rt);
           this.accept(rt, bytes, abort, peer.id, () => {
             this.o.counters.p2pBytes += bytes.length;
             this.o.counters.p2pSegments++;
@@ -436,10 +501,14 @@ export class RenditionSession {
           });
         },
         (err: unknown) => {
-          this.endArrival(rt, arrival);
-          if (abort.signal.aborted || this.destroyed) return;
+          if (abort.signal.aborted || this.destroyed) {
+            this.endArrival(rt, arrival);
+            return;
+          }
           debug('%s peer %d from %s failed: %s', this.rendition, seq, peer.id, String(err));
-          this.o.counters.wastedBytes += rt.state.transfer?.received ?? 0;
+          const kept = this.keepPartial(rt);
+          this.endArrival(rt, arrival);
+          this.o.counters.wastedBytes += Math.max(0, (rt.state.transfer?.received ?? 0) - kept);
           rt.abort = undefined;
           // A busy peer holds the segment and may serve it later: not excluded.
           const busy = err instanceof PeerError && err.type === 'busy';
@@ -501,9 +570,75 @@ export class RenditionSession {
     });
   }
 
+  /**
+   * A segment whose head came from a peer and whose rest came from the CDN: verified as a peer
+   * segment. A mismatch can only be the head (the CDN is trusted): that peer is banned as if
+   * it had sent the whole segment, and the CDN sends it whole.
+   */
+  private acceptPatched(
+    rt: Runtime,
+    bytes: Uint8Array,
+    abort: AbortController,
+    partial: NonNullable<Runtime['partial']>,
+  ): void {
+    const verifier = this.o.verifier;
+    const done = (): void => {
+      this.o.counters.p2pBytes += partial.bytes.length;
+      this.complete(rt, bytes, 'cdn');
+    };
+    if (!verifier?.active) {
+      done();
+      return;
+    }
+    const seq = rt.state.seq;
+    void verifier.verify(seq, bytes, { waitMs: verifier.config.hashWaitMs }).then((outcome) => {
+      if (abort.signal.aborted || this.destroyed) return;
+      if (outcome === 'ok') {
+        done();
+        return;
+      }
+      debug('%s cdn %d: head from %s %s', this.rendition, seq, partial.peerId, outcome);
+      this.o.counters.wastedBytes += partial.bytes.length;
+      if (outcome === 'corrupt') {
+        this.swarm?.ban?.(partial.peerId);
+        this.o.onCorruptPeer?.(partial.peerId, seq);
+      }
+      rt.abort = undefined;
+      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), partial.peerId]);
+      rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
+      this.fetchCdn(rt, 'integrity');
+      this.kick();
+    });
+  }
+
+  /**
+   * A peer transfer ends part way: keeps its bytes (if worth a range request, and longer than
+   * what an earlier one left) for the CDN to complete. Returns the bytes kept.
+   */
+  private keepPartial(rt: Runtime): number {
+    const inbound = rt.inbound;
+    rt.inbound = undefined;
+    const total = inbound?.total();
+    if (!inbound || total === undefined || this.o.cdnRanges === false) return 0;
+    const head = inbound.prefix();
+    if (head.length < MIN_PARTIAL_BYTES || head.length >= total) return 0;
+    if (rt.partial && rt.partial.bytes.length >= head.length) return 0;
+    this.dropPartial(rt);
+    rt.partial = { peerId: inbound.peerId, bytes: head, total };
+    return head.length;
+  }
+
+  /** Forgets the bytes a peer transfer left (counted as wasted). */
+  private dropPartial(rt: Runtime): void {
+    if (!rt.partial) return;
+    this.o.counters.wastedBytes += rt.partial.bytes.length;
+    rt.partial = undefined;
+  }
+
   private complete(rt: Runtime, bytes: Uint8Array, source: SegmentSource, share = true): void {
     const seq = rt.state.seq;
     rt.abort = undefined;
+    this.dropPartial(rt);
     rt.state = { ...rt.state, status: 'held', transfer: undefined };
     this.avgBytes = ewma(this.avgBytes, bytes.length);
     if (share) {
@@ -592,6 +727,17 @@ export class RenditionSession {
     this.swarm?.destroy();
     this.store.destroy();
   }
+}
+
+function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]?.length === length) return parts[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part.subarray(0, length - offset), offset);
+    offset += Math.min(part.length, length - offset);
+  }
+  return out;
 }
 
 function ewma(prev: number | undefined, sample: number, weight = 0.3): number {

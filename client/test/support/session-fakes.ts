@@ -73,6 +73,8 @@ export interface SessionHarnessOptions {
   cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>;
   /** More session options (a verifier, a corrupt-peer callback…). */
   session?: Partial<RenditionSessionOptions>;
+  /** The fake CDN answers `Range: bytes=N-` with a 206 (as CDNs do). @default true */
+  cdnRanges?: boolean;
 }
 
 /**
@@ -82,13 +84,21 @@ export interface SessionHarnessOptions {
 export function sessionHarness({
   cdnBody = bytesOf,
   session: extra = {},
+  cdnRanges = true,
 }: SessionHarnessOptions = {}) {
   let now = 10_000;
   const cdnUrls: string[] = [];
-  const fetch = (url: string): Promise<Response> => {
+  /** The Range header of each CDN request ('' for none). */
+  const cdnRangeHeaders: string[] = [];
+  const fetch = (url: string, init?: RequestInit): Promise<Response> => {
     cdnUrls.push(url);
-    const seq = Number(/(\d+)\.ts$/.exec(url)?.[1]);
-    return Promise.resolve(new Response(cdnBody(seq)));
+    const range = new Headers(init?.headers).get('range') ?? '';
+    cdnRangeHeaders.push(range);
+    const body = cdnBody(Number(/(\d+)\.ts$/.exec(url)?.[1]));
+    const from = Number(/^bytes=(\d+)-$/.exec(range)?.[1] ?? NaN);
+    if (!cdnRanges || !(from < body.length)) return Promise.resolve(new Response(body));
+    const headers = { 'content-range': `bytes ${from}-${body.length - 1}/${body.length}` };
+    return Promise.resolve(new Response(body.subarray(from), { status: 206, headers }));
   };
   const counters = zeroCounters();
   const session = new RenditionSession({
@@ -112,6 +122,7 @@ export function sessionHarness({
     swarm,
     counters,
     cdnUrls,
+    cdnRangeHeaders,
     settle,
     /** Moves the test clock. */
     advance: (ms: number) => (now += ms),

@@ -55,6 +55,8 @@ export class LoopedClipOrigin {
     this.router.use((_req, res, next) => {
       // Any page may play the stream (hls.js fetches it cross-origin in embeds).
       res.setHeader('Access-Control-Allow-Origin', '*');
+      // The player completes a segment a peer left half done with a range request.
+      res.setHeader('Access-Control-Expose-Headers', 'Content-Range');
       next();
     });
     this.router.get('/master.m3u8', (_req, res) => {
@@ -123,12 +125,26 @@ export class LoopedClipOrigin {
     const body = rendition.segments[clipIndexOf(seq, this.window.loopLength)];
     if (!body) return notFound(res, 'segment missing');
     this.counters.segmentRequests++;
-    this.counters.segmentBytes += body.length;
     res
-      .status(200)
       .type('video/mp2t')
       .setHeader('Cache-Control', 'public, max-age=60, immutable')
-      .send(body);
+      .setHeader('Accept-Ranges', 'bytes');
+    // One byte range (`Range: bytes=N-` or `N-M`) gets a 206; several, or a malformed one, the
+    // whole segment; one past the end a 416.
+    const ranges = req.range(body.length);
+    if (ranges === -1) {
+      res.status(416).setHeader('Content-Range', `bytes */${body.length}`).end();
+      return;
+    }
+    const range = Array.isArray(ranges) && ranges.length === 1 ? ranges[0] : undefined;
+    const sent = range ? body.subarray(range.start, range.end + 1) : body;
+    this.counters.segmentBytes += sent.length;
+    if (range) {
+      res
+        .status(206)
+        .setHeader('Content-Range', `bytes ${range.start}-${range.end}/${body.length}`);
+    } else res.status(200);
+    res.send(sent);
   }
 }
 

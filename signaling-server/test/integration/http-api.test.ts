@@ -77,6 +77,27 @@ describe('demo live origin (injected clock)', () => {
     expect(counters.segmentRequests).toBe(2);
     expect(counters.segmentBytes).toBeGreaterThan(0);
   });
+
+  it('answers a byte range of a segment with 206 and counts only the bytes sent', async () => {
+    const playlist = await (await fetch(`${server.url}/live/demo/240p/index.m3u8`)).text();
+    const url = `${server.url}/live/demo/240p/${mediaSequence(playlist)}.ts`;
+    const whole = new Uint8Array(await (await fetch(url)).arrayBuffer());
+    const before = server.origin.stats().segmentBytes;
+    const res = await fetch(url, { headers: { Range: 'bytes=1000-' } });
+    expect(res.status).toBe(206);
+    expect(res.headers.get('content-range')).toBe(`bytes 1000-${whole.length - 1}/${whole.length}`);
+    expect(res.headers.get('access-control-expose-headers')).toContain('Content-Range');
+    const tail = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.from(tail).equals(Buffer.from(whole.subarray(1000)))).toBe(true);
+    expect(server.origin.stats().segmentBytes - before).toBe(whole.length - 1000);
+    const past = await fetch(url, { headers: { Range: `bytes=${whole.length}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+    // Several ranges: the whole segment.
+    const several = await fetch(url, { headers: { Range: 'bytes=0-9,20-29' } });
+    expect(several.status).toBe(200);
+    expect((await several.arrayBuffer()).byteLength).toBe(whole.length);
+  });
 });
 
 describe('HTTP API', () => {

@@ -33,6 +33,22 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     case 'ok':
       res.writeHead(200, { 'content-length': size }).end(body(size));
       return;
+    case 'range': {
+      // `bytes=N-` honoured; `start` overrides the start the answer claims, `hide` leaves
+      // Content-Range out (as a cross-origin answer whose header CORS does not expose).
+      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
+      if (!Number.isFinite(from)) {
+        res.writeHead(200, { 'content-length': size }).end(body(size));
+        return;
+      }
+      const claimed = Number(url.searchParams.get('start') ?? from);
+      const headers: Record<string, string | number> = { 'content-length': size - from };
+      if (!url.searchParams.has('hide')) {
+        headers['content-range'] = `bytes ${claimed}-${size - 1}/${size}`;
+      }
+      res.writeHead(206, headers).end(body(size).subarray(from));
+      return;
+    }
     case 'status': {
       const code = Number(url.searchParams.get('code'));
       if (hit <= failFirst || failFirst === 0) res.writeHead(code).end('nope');
@@ -112,6 +128,39 @@ describe('CdnLoader', () => {
     expect(result.firstByteAt).toBeGreaterThanOrEqual(result.startedAt);
     expect(result.finishedAt).toBeGreaterThanOrEqual(result.firstByteAt);
     expect(cdn.stats()).toEqual({ requests: 1, bytes: 200_000, failures: 0, retries: 0 });
+  });
+
+  it('asks for the rest of a resource from a byte on and says where the bytes start', async () => {
+    const cdn = loader();
+    const r = await cdn.load(`${base}/range/a?size=50000`, { fromByte: 20_000 });
+    expect(r.status).toBe(206);
+    expect(r).toMatchObject({ offset: 20_000, size: 50_000 });
+    expect(sameBytes(r.bytes, body(50_000).subarray(20_000))).toBe(true);
+    expect(cdn.stats().bytes).toBe(30_000);
+    // Without fromByte, the whole resource and no Range header.
+    const whole = await cdn.load(`${base}/range/b?size=50000`);
+    expect(whole).toMatchObject({ status: 200, offset: 0 });
+    expect(whole.size).toBeUndefined();
+  });
+
+  it('takes a whole answer to a range request as offset 0 (a server without ranges)', async () => {
+    const r = await loader().load(`${base}/ok/a?size=5000`, { fromByte: 1000 });
+    expect(r).toMatchObject({ status: 200, offset: 0 });
+    expect(r.bytes.length).toBe(5000);
+  });
+
+  it('takes a 206 without a readable Content-Range to start where it asked', async () => {
+    const r = await loader().load(`${base}/range/a?size=5000&hide`, { fromByte: 1000 });
+    expect(r).toMatchObject({ status: 206, offset: 1000 });
+    expect(r.size).toBeUndefined();
+    expect(sameBytes(r.bytes, body(5000).subarray(1000))).toBe(true);
+  });
+
+  it('fails a 206 whose range starts elsewhere than asked, without retrying', async () => {
+    const cdn = loader({ retryDelayMs: 5 });
+    const err = await rejection(cdn.load(`${base}/range/a?size=5000&start=0`, { fromByte: 1000 }));
+    expect(err).toMatchObject({ type: 'http', status: 206 });
+    expect(cdn.stats()).toMatchObject({ requests: 1, failures: 1 });
   });
 
   it('loads an empty body', async () => {

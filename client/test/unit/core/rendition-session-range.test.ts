@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { PeerError } from '../../../src/core/peer-error.js';
+import type { SessionPeer } from '../../../src/core/rendition-session.js';
+import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
+import { segmentInfo, sessionHarness } from '../../support/session-fakes.js';
+
+const SIZE = 64 * 1024;
+const CHUNK = 16 * 1024;
+
+/** Segment `seq`: 64 KiB of a pattern that differs per byte and per segment. */
+const big = (seq: number): Uint8Array<ArrayBuffer> => {
+  const out = new Uint8Array(SIZE);
+  for (let i = 0; i < SIZE; i++) out[i] = (i * 7 + seq) & 0xff;
+  return out;
+};
+
+/** A neighbour that streams the chunks the test sends, then stalls, fails or completes. */
+class StreamingPeer implements SessionPeer {
+  readonly remoteHave = new Set<number>();
+  pendingRequests = 0;
+  request_?: {
+    seq: number;
+    onData?: (offset: number, chunk: Uint8Array, total: number) => void;
+    onProgress?: (received: number, total: number) => void;
+    reject: (e: Error) => void;
+  };
+  constructor(readonly id: string) {}
+  throughput(): number {
+    return 1000;
+  }
+  request(
+    seq: number,
+    o: {
+      signal?: AbortSignal;
+      onData?: (offset: number, chunk: Uint8Array, total: number) => void;
+      onProgress?: (received: number, total: number) => void;
+    },
+  ): Promise<Uint8Array> {
+    this.pendingRequests++;
+    return new Promise((_resolve, reject) => {
+      this.request_ = { seq, ...o, reject };
+      o.signal?.addEventListener('abort', () => {
+        this.pendingRequests--;
+        reject(new PeerError('cancelled', 'cancelled'));
+      });
+    });
+  }
+  /** Sends bytes `from .. to` of `bytes`, claiming the segment is `total` long. */
+  send(bytes: Uint8Array, from: number, to: number, total = bytes.length): void {
+    for (let o = from; o < to; o += CHUNK) {
+      const chunk = bytes.subarray(o, Math.min(to, o + CHUNK));
+      this.request_?.onData?.(o, chunk, total);
+      this.request_?.onProgress?.(o + chunk.length, total);
+    }
+  }
+}
+
+type Options = NonNullable<Parameters<typeof sessionHarness>[0]>;
+
+/**
+ * Segment 105 (due at 30 s) is asked of peer `a`, which sends its first half and then stalls;
+ * the playhead then jumps to 27 s and 2 s pass, so the scheduler cancels the stalled transfer
+ * and the CDN must bring the segment before its deadline.
+ */
+async function halfFromPeer(
+  options: Options = {},
+  head: (bytes: Uint8Array) => Uint8Array = (b) => b,
+  claimedTotal = SIZE,
+) {
+  const liars: [string, number][] = [];
+  const t = sessionHarness({
+    cdnBody: big,
+    ...options,
+    session: { onCorruptPeer: (p, s) => liars.push([p, s]), ...options.session },
+  });
+  const peer = new StreamingPeer('a');
+  peer.remoteHave.add(105);
+  t.swarm.peers.push(peer);
+  t.session.setPlayback({ position: 0, rate: 1 }, true);
+  t.session.updatePlaylist([segmentInfo(105, 30)]);
+  const pending = t.session.load(segmentInfo(105, 30));
+  await t.settle();
+  expect(peer.request_?.seq).toBe(105);
+  peer.send(head(big(105)), 0, SIZE / 2, claimedTotal);
+  return {
+    ...t,
+    peer,
+    liars,
+    /** The transfer stalls and the deadline comes near: returns the loaded segment. */
+    stall: async () => {
+      t.advance(2000);
+      t.session.setPlayback({ position: 27, rate: 1 }, true);
+      const loaded = await pending;
+      t.session.destroy();
+      return loaded;
+    },
+    pending,
+  };
+}
+
+const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+
+describe('RenditionSession: a CDN range completes what a peer left half done', () => {
+  for (const cutThrough of [true, false]) {
+    it(`asks the CDN only for the rest after a stall (cut-through ${cutThrough})`, async () => {
+      const t = await halfFromPeer({ session: { cutThrough } });
+      const loaded = await t.stall();
+      expect(same(loaded.bytes, big(105))).toBe(true);
+      expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`]);
+      expect(t.counters).toMatchObject({
+        p2pBytes: SIZE / 2,
+        cdnBytes: SIZE / 2,
+        wastedBytes: 0,
+        cdnSegments: 1,
+      });
+      expect(loaded.source).toBe('cdn');
+    });
+  }
+
+  it('keeps the bytes of a peer that disconnects mid-transfer', async () => {
+    const t = await halfFromPeer();
+    t.advance(200);
+    t.session.setPlayback({ position: 27, rate: 1 }, true);
+    t.peer.request_?.reject(new PeerError('closed', 'peer left'));
+    const loaded = await t.pending;
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`]);
+    expect(t.counters).toMatchObject({ p2pBytes: SIZE / 2, cdnBytes: SIZE / 2, wastedBytes: 0 });
+    t.session.destroy();
+  });
+
+  it('bans a peer whose head does not verify and fetches the segment whole', async () => {
+    const verifier = new SegmentVerifier({ hashWaitMs: 50 });
+    verifier.addHashes([
+      { seq: 105, size: SIZE, sha256: createHash('sha256').update(big(105)).digest('hex') },
+    ]);
+    const t = await halfFromPeer({ session: { verifier } }, (b) => {
+      const lie = b.slice();
+      lie[100] = 0xff ^ (lie[100] ?? 0);
+      return lie;
+    });
+    const loaded = await t.stall();
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`, '']);
+    expect(t.swarm.banned).toEqual(['a']);
+    expect(t.liars).toEqual([['a', 105]]);
+    expect(t.counters).toMatchObject({ p2pBytes: 0, wastedBytes: SIZE / 2 });
+    expect(verifier.counters.corruptSegments).toBe(1);
+  });
+
+  it('passes a verified head and tail', async () => {
+    const verifier = new SegmentVerifier({ hashWaitMs: 50 });
+    verifier.addHashes([
+      { seq: 105, size: SIZE, sha256: createHash('sha256').update(big(105)).digest('hex') },
+    ]);
+    const t = await halfFromPeer({ session: { verifier } });
+    const loaded = await t.stall();
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.swarm.banned).toEqual([]);
+    expect(verifier.counters.verifiedSegments).toBe(1);
+    expect(t.counters.p2pBytes).toBe(SIZE / 2);
+  });
+
+  it('takes the whole segment from a CDN without ranges; the head counts as wasted', async () => {
+    const t = await halfFromPeer({ cdnRanges: false });
+    const loaded = await t.stall();
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.counters).toMatchObject({ p2pBytes: 0, cdnBytes: SIZE, wastedBytes: SIZE / 2 });
+  });
+
+  it('asks for the whole segment when the peer claimed another size than the CDN has', async () => {
+    const t = await halfFromPeer({}, (b) => b, SIZE + 5000);
+    const loaded = await t.stall();
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`, '']);
+    expect(t.counters).toMatchObject({ p2pBytes: 0, wastedBytes: SIZE / 2 });
+  });
+
+  it('sends no range when cdnRanges is off', async () => {
+    const t = await halfFromPeer({ session: { cdnRanges: false } });
+    const loaded = await t.stall();
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.cdnRangeHeaders).toEqual(['']);
+    expect(t.counters).toMatchObject({ p2pBytes: 0, cdnBytes: SIZE, wastedBytes: SIZE / 2 });
+  });
+});
