@@ -26,6 +26,12 @@ export interface SignalingBenchOptions {
   payloadBytes: number;
   /** Longest wait for the join handshakes to drain after the ramp. @default 10000 */
   settleMs: number;
+  /**
+   * After saturating, peers still held, wait this long with no traffic but pings and sample
+   * RSS without forcing a GC: what V8's own memory reducer leaves, as a long-running server
+   * would hold. 0 skips it. @default 0
+   */
+  quietSeconds: number;
   /** Servers to run, in order. @default ['meshcast', 'tracker'] */
   servers: ServerKind[];
   /** Pin the server to CPU 1 and the generator to CPU 0 (taskset). @default true */
@@ -50,6 +56,7 @@ export const DEFAULT_SIGNALING_BENCH_OPTIONS: SignalingBenchOptions = {
   window: 2000,
   payloadBytes: 400,
   settleMs: 10_000,
+  quietSeconds: 0,
   servers: ['meshcast', 'tracker'],
   pin: true,
   nice: 0,
@@ -74,6 +81,8 @@ export const USAGE = `usage: node --import tsx bench/signaling/run.ts [options]
   --saturation-seconds N  saturation phase length (default 15)
   --window N              probes in flight when saturating (default 2000)
   --payload-bytes N       filler SDP per message (default 400)
+  --quiet-seconds N       after saturating, wait N s (peers held, no forced GC) and report
+                          the RSS the server settles at (default 0: skip)
   --server NAME           meshcast or tracker; repeat for both (default both)
   --no-pin                do not pin server and generator to separate CPUs
   --nice N                run server and generator at niceness N (e.g. --nice=-10 as root on a
@@ -96,6 +105,7 @@ export function parseOptions(argv: string[]): SignalingBenchOptions {
       'saturation-seconds': { type: 'string' },
       window: { type: 'string' },
       'payload-bytes': { type: 'string' },
+      'quiet-seconds': { type: 'string' },
       server: { type: 'string', multiple: true },
       'no-pin': { type: 'boolean' },
       nice: { type: 'string' },
@@ -133,6 +143,7 @@ export function parseOptions(argv: string[]): SignalingBenchOptions {
     window: int('window', values.window, base.window, 1),
     payloadBytes: int('payload-bytes', values['payload-bytes'], base.payloadBytes, 0),
     settleMs: base.settleMs,
+    quietSeconds: int('quiet-seconds', values['quiet-seconds'], base.quietSeconds, 0),
     servers: servers as ServerKind[],
     pin: !values['no-pin'],
     nice: int('nice', values.nice, base.nice, -20),

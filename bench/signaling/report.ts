@@ -53,6 +53,13 @@ function rows(r: ServerResult[], o: SignalingBenchOptions): [string, ...string[]
     row('  of which V8 heap per 1k peers (MB)', (x) => f2(x.memory.heapPer1kPeersBytes / MB)),
     row('  V8 heap committed per 1k peers (MB)', (x) => f2(x.memory.heapTotalPer1kPeersBytes / MB)),
     row('server peak RSS (MB)', (x) => f1(x.memory.peakRssBytes / MB)),
+    ...(o.quietSeconds > 0
+      ? [
+          row(`server RSS per 1k peers after ${o.quietSeconds} s quiet, no GC forced (MB)`, (x) =>
+            f2((x.memory.quietRssPer1kPeersBytes ?? NaN) / MB),
+          ),
+        ]
+      : []),
     row(`leaves/s (${o.concurrency} in flight)`, (x) => f0(x.leave.leavesPerSec)),
     row('members left after leave', (x) => f0(x.leave.membersAfter)),
     row('server CPU seconds, whole run', (x) => f1(x.serverCpuSeconds)),

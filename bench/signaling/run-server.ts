@@ -37,6 +37,11 @@ export interface ServerResult {
     /** The same for the V8 heap committed (in use + free pages V8 keeps). */
     heapTotalPer1kPeersBytes: number;
     peakRssBytes: number;
+    /**
+     * RSS per 1k peers held after `quietSeconds` without load (pings only) following the
+     * saturation phase, no forced GC; undefined when not measured.
+     */
+    quietRssPer1kPeersBytes?: number;
   };
   /** Server CPU seconds from start to the end of the leave phase. */
   serverCpuSeconds: number;
@@ -114,6 +119,13 @@ export async function runServer(
         `${saturation.cost.cpuBusyPct.map((p) => p.toFixed(0)).join('/')}%: ${saturation.bound}-bound)`,
     );
 
+    let quietRss: number | undefined;
+    if (options.quietSeconds > 0) {
+      await sleep(options.quietSeconds * 1000);
+      quietRss = server.sample().rssBytes;
+      log(`${kind}: after ${options.quietSeconds} s quiet, RSS ${mb(quietRss)} MB (no forced GC)`);
+    }
+
     const leave = await leaveAll(gen, server, options.concurrency);
     const final = server.sample();
     log(`${kind}: ${leave.left} left, server holds ${leave.membersAfter} after`);
@@ -131,6 +143,9 @@ export async function runServer(
         heapPer1kPeersBytes: (loaded.heap - idle.heap) / (rampResult.held / 1000),
         heapTotalPer1kPeersBytes: (loaded.heapTotal - idle.heapTotal) / (rampResult.held / 1000),
         peakRssBytes: final.peakRssBytes,
+        ...(quietRss !== undefined && {
+          quietRssPer1kPeersBytes: (quietRss - idle.rss) / (rampResult.held / 1000),
+        }),
       },
       serverCpuSeconds: final.cpuSeconds,
     };

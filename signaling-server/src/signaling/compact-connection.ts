@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { SignalingSocket } from './handlers/handler.js';
+import { releaseFrameMasks } from './release-frame-mask.js';
 
 /** Request headers that signaling reads after the handshake (the locality header is added). */
 const HANDSHAKE_HEADERS = ['origin', 'host', 'x-forwarded-for'] as const;
@@ -37,6 +38,8 @@ const NO_KEYS: object = Object.freeze(Object.create(null) as object);
  * - engine.io's `error` listener for errors before the upgrade (the transport has its own);
  * - of `socket.handshake`, every header but the few the handlers read, the URL, the query,
  *   the `auth` payload and the date string;
+ * - `ws`'s mask of the last frame, which keeps that frame's TCP read alive
+ *   ({@link releaseFrameMasks});
  * - and it rebuilds the listener tables (`_events`) of the connection's six EventEmitters
  *   (socket.io and engine.io sockets, transport, `ws` socket and receiver, TCP socket).
  * A connection that starts with long polling is compacted again once it upgrades.
@@ -78,6 +81,7 @@ function dropUpgradeListeners(conn: EngineConnection): void {
   conn.request = null;
   const ws = conn.transport?.name === 'websocket' ? conn.transport.socket : undefined;
   if (!ws) return;
+  if (ws._receiver) releaseFrameMasks(ws._receiver);
   for (const listener of ws.listeners('error') as Listener[]) {
     if (listener.name === 'onUpgradeError') ws.removeListener('error', listener);
   }
