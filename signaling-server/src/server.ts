@@ -100,7 +100,7 @@ export async function startServer({
           pollMs: config.integrityPollMs,
           excludeAfterReports: config.integrityExcludeReports,
         },
-        ...(cluster && { store: cluster.hashStore }),
+        ...(cluster && { store: cluster.hashStore, shareReports: true }),
       })
     : undefined;
   if (integrity) registerIntegrityMetrics(metrics.registry, integrity);

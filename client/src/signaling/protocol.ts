@@ -173,9 +173,13 @@ export interface ServerToClientEvents {
   'segment-hashes': (message: SegmentHashesMessage) => void;
 }
 
-/** Between server instances (none yet; a cluster adapter would use this). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- socket.io generic slot
-export interface InterServerEvents {}
+/** Between server instances on one Redis (`io.serverSideEmit`). */
+export interface InterServerEvents {
+  /** A member of `swarm` reported `peer` for a corrupt segment (applied by every server). */
+  'peer-report': (swarm: string, reporter: string, peer: string) => void;
+  /** `peer` disconnected: its reports and the reports about it are dropped everywhere. */
+  'peer-forget': (peer: string) => void;
+}
 
 /** What the server keeps on each socket. */
 export interface SocketData {

@@ -22,6 +22,8 @@ export interface SignalingIntegrity {
   /** A socket left `swarm`. */
   left(socket: SignalingSocket, swarm: string): void;
   readonly reports: PeerReports;
+  /** `reporter` reported `peer` in `swarm` (shared with the other servers when clustered). */
+  report(swarm: string, reporter: string, peer: string): { reporters: number; excluded: boolean };
   /** A socket disconnected: its reports and the reports about it are dropped. */
   forget(peerId: string): void;
 }
@@ -36,6 +38,13 @@ export interface IntegrityServiceOptions {
   fetch?: typeof fetch;
   /** Monotonic clock, ms. @default performance.now */
   now?: () => number;
+  /**
+   * Share peer reports with the other servers on the same Redis (socket.io's
+   * `serverSideEmit` over the Redis adapter): every server applies every report, so a peer
+   * reported by members on one server is excluded on all. A server that starts later knows
+   * only the reports made after it joined. @default false (one server)
+   */
+  shareReports?: boolean;
 }
 
 interface ChannelState {
@@ -85,6 +94,18 @@ export class IntegrityService implements SignalingIntegrity {
     if (this.destroyed || this.io) return;
     this.io = io;
     this.baseUrl = baseUrl;
+    if (this.o.shareReports) {
+      io.on('peer-report', (swarm: unknown, reporter: unknown, peer: unknown) => {
+        if (![swarm, reporter, peer].every(isId)) {
+          this.o.logger.warn({ swarm, reporter, peer }, 'malformed peer-report from a server');
+          return;
+        }
+        this.reports.report(swarm as string, reporter as string, peer as string);
+      });
+      io.on('peer-forget', (peer: unknown) => {
+        if (isId(peer)) this.reports.forget(peer);
+      });
+    }
     this.unwatch = this.o.registry.watch((change) => {
       if (change.kind === 'deleted') this.dropChannel(change.id, true);
       else this.setChannel(change.after);
@@ -106,7 +127,16 @@ export class IntegrityService implements SignalingIntegrity {
     void socket.leave(swarmRoom(swarm));
   }
 
+  report(swarm: string, reporter: string, peer: string): { reporters: number; excluded: boolean } {
+    if (this.o.shareReports) this.io?.serverSideEmit('peer-report', swarm, reporter, peer);
+    return this.reports.report(swarm, reporter, peer);
+  }
+
   forget(peerId: string): void {
+    // Every server holds the same reports: if none names the peer here, none does elsewhere.
+    if (this.o.shareReports && this.reports.knows(peerId)) {
+      this.io?.serverSideEmit('peer-forget', peerId);
+    }
     this.reports.forget(peerId);
   }
 
@@ -259,4 +289,9 @@ function addCounters(into: WatcherCounters, c: WatcherCounters): void {
   into.segmentBytes += c.segmentBytes;
   into.hashMs += c.hashMs;
   into.failures += c.failures;
+}
+
+/** A swarm or peer id as servers send them (strings of bounded length). */
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= 128;
 }

@@ -64,6 +64,16 @@ export class PeerReports {
     return [...(this.reports.get(swarm)?.get(peer) ?? [])];
   }
 
+  /** Whether any report or exclusion names `peer` (as reported peer or as reporter). */
+  knows(peer: string): boolean {
+    for (const set of this.excludedBySwarm.values()) if (set.has(peer)) return true;
+    for (const bySwarm of this.reports.values()) {
+      if (bySwarm.has(peer)) return true;
+      for (const reporters of bySwarm.values()) if (reporters.has(peer)) return true;
+    }
+    return false;
+  }
+
   /** Drops a peer that disconnected, as reported peer and as reporter. */
   forget(peer: string): void {
     for (const [swarm, bySwarm] of this.reports) {

@@ -27,7 +27,7 @@ export const reportPeerHandler: EventHandler<typeof reportPeerSchema, object> = 
     if (peer === socket.id || !ctx.swarms.has(swarm, peer)) {
       throw new SignalingRequestError('not-in-swarm', `'${peer}' is not a member of '${swarm}'`);
     }
-    const { reporters, excluded } = ctx.integrity.reports.report(swarm, socket.id, peer);
+    const { reporters, excluded } = ctx.integrity.report(swarm, socket.id, peer);
     ctx.logger.info(
       { swarm, peer, seq, reporter: socket.id, reporters, excluded },
       'peer reported',

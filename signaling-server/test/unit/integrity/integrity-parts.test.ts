@@ -69,8 +69,12 @@ describe('PeerReports', () => {
     r.report('s/r', 'a', 'x');
     r.report('s/r', 'b', 'x');
     r.forget('a');
+    r.forget('b');
     expect(r.isExcluded('s/r', 'x')).toBe(true);
+    expect(r.knows('x')).toBe(true);
+    expect(r.knows('a')).toBe(false);
     r.forget('x');
+    expect(r.knows('x')).toBe(false);
     expect(r.isExcluded('s/r', 'x')).toBe(false);
     expect(r.reportersOf('s/r', 'x')).toEqual([]);
   });
