@@ -120,8 +120,11 @@ interface Runtime {
   arrival?: Arrival;
   /** The peer transfer in progress: the bytes it brought so far (a contiguous prefix). */
   inbound?: { peerId: string; total: () => number | undefined; prefix: () => Uint8Array };
-  /** Bytes a cancelled or failed peer transfer left: the CDN is asked only for the rest. */
-  partial?: { peerId: string; bytes: Uint8Array; total: number };
+  /**
+   * Bytes a cancelled or failed peer transfer left (and when it started and first brought
+   * bytes): the CDN is asked only for the rest.
+   */
+  partial?: { peerId: string; bytes: Uint8Array; total: number; start: number; first: number };
 }
 
 /** A peer transfer that left less than this is not worth a range request. */
@@ -392,7 +395,6 @@ export class RenditionSession {
         this.cdnRtt = ewma(this.cdnRtt, first - startedAt);
         if (end > first) this.cdnRate = ewma(this.cdnRate, r.bytes.length / (end - first));
         this.o.counters.cdnBytes += r.bytes.length;
-        this.o.counters.cdnSegments++;
         rt.timing = { start: startedAt, first, end };
         if (partial && r.offset > 0) {
           const head = partial.bytes;
@@ -400,6 +402,9 @@ export class RenditionSession {
             (r.size ?? partial.total) === partial.total &&
             head.length + r.bytes.length === partial.total
           ) {
+            this.o.counters.cdnSegments++;
+            // For ABR, the segment took from the peer request to the CDN's last byte.
+            rt.timing = { start: partial.start, first: partial.first, end };
             this.acceptPatched(rt, concatBytes([head, r.bytes], partial.total), abort, partial);
             return;
           }
@@ -417,6 +422,7 @@ export class RenditionSession {
           return;
         }
         if (partial) this.o.counters.wastedBytes += partial.bytes.length;
+        this.o.counters.cdnSegments++;
         this.accept(rt, r.bytes, abort);
       },
       (err: unknown) => {
@@ -624,7 +630,9 @@ export class RenditionSession {
     if (head.length < MIN_PARTIAL_BYTES || head.length >= total) return 0;
     if (rt.partial && rt.partial.bytes.length >= head.length) return 0;
     this.dropPartial(rt);
-    rt.partial = { peerId: inbound.peerId, bytes: head, total };
+    const t = rt.state.transfer;
+    const start = t?.startedAt ?? this.o.now();
+    rt.partial = { peerId: inbound.peerId, bytes: head, total, start, first: t?.firstAt ?? start };
     return head.length;
   }
 

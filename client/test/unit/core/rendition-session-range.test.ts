@@ -115,6 +115,9 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
         cdnSegments: 1,
       });
       expect(loaded.source).toBe('cdn');
+      // For ABR: from the peer request (at 10 s on the test clock) to the CDN's last byte.
+      expect(loaded.timing.start).toBe(10_000);
+      expect(loaded.timing.end).toBeGreaterThanOrEqual(12_000);
     });
   }
 
