@@ -8,6 +8,7 @@ import {
   type SessionSwarmEvents,
   zeroTrafficCounters,
 } from '../../src/core/rendition-session.js';
+import { PeerError } from '../../src/core/peer-error.js';
 import { DEFAULT_SCHEDULER_CONFIG } from '../../src/core/scheduler.js';
 
 /** A session's traffic counters at zero, as a fresh engine hands them over. */
@@ -43,6 +44,34 @@ export class FakePeer implements SessionPeer {
         reject(new Error('cancelled'));
       });
     });
+  }
+}
+
+type RequestOptions = Parameters<SessionPeer['request']>[1];
+
+/** A neighbour whose transfer the test streams chunk by chunk, as a Peer reports it. */
+export class StreamingPeer implements SessionPeer {
+  readonly remoteHave = new Set<number>();
+  pendingRequests = 0;
+  transfer:
+    | { seq: number; options: RequestOptions; resolve: (b: Uint8Array) => void; fail: () => void }
+    | undefined;
+  constructor(readonly id: string) {}
+  throughput(): number {
+    return 1000;
+  }
+  request(seq: number, options: RequestOptions): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      // `fail`: the connection closed mid-transfer.
+      const fail = () => reject(new PeerError('closed', 'peer left'));
+      this.transfer = { seq, options, resolve, fail };
+      options.signal?.addEventListener('abort', () => reject(new Error('cancelled')));
+    });
+  }
+  /** Delivers bytes `from .. to` of `bytes`, claiming the segment is `total` bytes long. */
+  chunk(bytes: Uint8Array, from: number, to: number, total = bytes.length): void {
+    this.transfer?.options.onData?.(from, bytes.subarray(from, to), total);
+    this.transfer?.options.onProgress?.(to, total);
   }
 }
 
@@ -126,5 +155,23 @@ export function sessionHarness({
     settle,
     /** Moves the test clock. */
     advance: (ms: number) => (now += ms),
+    /**
+     * `peer` joins holding segment `seq`, which starts at `start` s with the playhead at 0;
+     * the player asks for it (the scheduler asks the peer while the deadline is far).
+     */
+    loadHeld: async (
+      peer: SessionPeer & { remoteHave: Set<number> },
+      seq: number,
+      start: number,
+    ) => {
+      peer.remoteHave.add(seq);
+      swarm.peers.push(peer);
+      session.setPlayback({ position: 0, rate: 1 }, true);
+      session.updatePlaylist([segmentInfo(seq, start)]);
+      const pending = session.load(segmentInfo(seq, start));
+      await settle();
+      // Wrapped: an async function returning a promise would await it.
+      return { pending };
+    },
   };
 }

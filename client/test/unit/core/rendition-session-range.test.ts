@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PeerError } from '../../../src/core/peer-error.js';
-import type { SessionPeer } from '../../../src/core/rendition-session.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
-import { segmentInfo, sessionHarness } from '../../support/session-fakes.js';
+import { sessionHarness, StreamingPeer } from '../../support/session-fakes.js';
 
 const SIZE = 64 * 1024;
-const CHUNK = 16 * 1024;
 
 /** Segment `seq`: 64 KiB of a pattern that differs per byte and per segment. */
 const big = (seq: number): Uint8Array<ArrayBuffer> => {
@@ -14,47 +11,6 @@ const big = (seq: number): Uint8Array<ArrayBuffer> => {
   for (let i = 0; i < SIZE; i++) out[i] = (i * 7 + seq) & 0xff;
   return out;
 };
-
-/** A neighbour that streams the chunks the test sends, then stalls, fails or completes. */
-class StreamingPeer implements SessionPeer {
-  readonly remoteHave = new Set<number>();
-  pendingRequests = 0;
-  request_?: {
-    seq: number;
-    onData?: (offset: number, chunk: Uint8Array, total: number) => void;
-    onProgress?: (received: number, total: number) => void;
-    reject: (e: Error) => void;
-  };
-  constructor(readonly id: string) {}
-  throughput(): number {
-    return 1000;
-  }
-  request(
-    seq: number,
-    o: {
-      signal?: AbortSignal;
-      onData?: (offset: number, chunk: Uint8Array, total: number) => void;
-      onProgress?: (received: number, total: number) => void;
-    },
-  ): Promise<Uint8Array> {
-    this.pendingRequests++;
-    return new Promise((_resolve, reject) => {
-      this.request_ = { seq, ...o, reject };
-      o.signal?.addEventListener('abort', () => {
-        this.pendingRequests--;
-        reject(new PeerError('cancelled', 'cancelled'));
-      });
-    });
-  }
-  /** Sends bytes `from .. to` of `bytes`, claiming the segment is `total` long. */
-  send(bytes: Uint8Array, from: number, to: number, total = bytes.length): void {
-    for (let o = from; o < to; o += CHUNK) {
-      const chunk = bytes.subarray(o, Math.min(to, o + CHUNK));
-      this.request_?.onData?.(o, chunk, total);
-      this.request_?.onProgress?.(o + chunk.length, total);
-    }
-  }
-}
 
 type Options = NonNullable<Parameters<typeof sessionHarness>[0]>;
 
@@ -75,14 +31,9 @@ async function halfFromPeer(
     session: { onCorruptPeer: (p, s) => liars.push([p, s]), ...options.session },
   });
   const peer = new StreamingPeer('a');
-  peer.remoteHave.add(105);
-  t.swarm.peers.push(peer);
-  t.session.setPlayback({ position: 0, rate: 1 }, true);
-  t.session.updatePlaylist([segmentInfo(105, 30)]);
-  const pending = t.session.load(segmentInfo(105, 30));
-  await t.settle();
-  expect(peer.request_?.seq).toBe(105);
-  peer.send(head(big(105)), 0, SIZE / 2, claimedTotal);
+  const { pending } = await t.loadHeld(peer, 105, 30);
+  expect(peer.transfer?.seq).toBe(105);
+  peer.chunk(head(big(105)), 0, SIZE / 2, claimedTotal);
   return {
     ...t,
     peer,
@@ -125,7 +76,7 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
     const t = await halfFromPeer();
     t.advance(200);
     t.session.setPlayback({ position: 27, rate: 1 }, true);
-    t.peer.request_?.reject(new PeerError('closed', 'peer left'));
+    t.peer.transfer?.fail();
     const loaded = await t.pending;
     expect(same(loaded.bytes, big(105))).toBe(true);
     expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`]);

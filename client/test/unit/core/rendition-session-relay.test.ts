@@ -2,33 +2,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { RenditionSessionOptions, SessionPeer } from '../../../src/core/rendition-session.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
-import { bytesOf, segmentInfo, sessionHarness } from '../../support/session-fakes.js';
-
-type RequestOptions = Parameters<SessionPeer['request']>[1];
-
-/** A neighbour whose transfer the test streams chunk by chunk, as a Peer reports it. */
-class StreamingPeer implements SessionPeer {
-  readonly remoteHave = new Set<number>();
-  pendingRequests = 0;
-  transfer:
-    | { seq: number; options: RequestOptions; resolve: (b: Uint8Array) => void; fail: () => void }
-    | undefined;
-  constructor(readonly id: string) {}
-  throughput(): number {
-    return 1000;
-  }
-  request(seq: number, options: RequestOptions): Promise<Uint8Array> {
-    return new Promise((resolve, reject) => {
-      this.transfer = { seq, options, resolve, fail: () => reject(new Error('closed')) };
-      options.signal?.addEventListener('abort', () => reject(new Error('cancelled')));
-    });
-  }
-  /** Delivers bytes `from .. to` of `bytes`. */
-  chunk(bytes: Uint8Array, from: number, to: number): void {
-    this.transfer?.options.onData?.(from, bytes.subarray(from, to), bytes.length);
-    this.transfer?.options.onProgress?.(to, bytes.length);
-  }
-}
+import {
+  bytesOf,
+  segmentInfo,
+  sessionHarness,
+  StreamingPeer,
+} from '../../support/session-fakes.js';
 
 function setup(session: Partial<RenditionSessionOptions> = {}) {
   const t = sessionHarness({ session });

@@ -18,12 +18,7 @@ describe('RenditionSession', () => {
   it('takes a segment from a neighbour that holds it while the deadline is far', async () => {
     const t = sessionHarness();
     const peer = new FakePeer('a');
-    peer.remoteHave.add(105);
-    t.swarm.peers.push(peer);
-    t.session.setPlayback({ position: 0, rate: 1 }, true);
-    t.session.updatePlaylist([segmentInfo(105, 30)]);
-    const pending = t.session.load(segmentInfo(105, 30));
-    await t.settle();
+    const { pending } = await t.loadHeld(peer, 105, 30);
     expect(peer.requests.map((r) => r.seq)).toEqual([105]);
     peer.requests[0]?.resolve(bytesOf(105));
     const loaded = await pending;
