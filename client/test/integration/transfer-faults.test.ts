@@ -37,13 +37,24 @@ function segment(seq: number): Uint8Array {
 let cdnServer: Server;
 let cdnBase: string;
 let cdnHits = 0;
+/** The Range header of each CDN request ('' for none). */
+let cdnRanges: string[] = [];
 
 beforeAll(async () => {
   cdnServer = createServer((req, res) => {
     cdnHits++;
+    cdnRanges.push(req.headers.range ?? '');
     const seq = Number(/\/seg\/(\d+)\.ts$/.exec(req.url ?? '')?.[1] ?? NaN);
+    const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
     if (!Number.isInteger(seq)) res.writeHead(404).end();
-    else res.writeHead(200, { 'content-length': SEGMENT_BYTES }).end(segment(seq));
+    else if (from > 0 && from < SEGMENT_BYTES) {
+      res
+        .writeHead(206, {
+          'content-length': SEGMENT_BYTES - from,
+          'content-range': `bytes ${from}-${SEGMENT_BYTES - 1}/${SEGMENT_BYTES}`,
+        })
+        .end(segment(seq).subarray(from));
+    } else res.writeHead(200, { 'content-length': SEGMENT_BYTES }).end(segment(seq));
   });
   await new Promise<void>((resolve) => cdnServer.listen(0, '127.0.0.1', resolve));
   cdnBase = `http://127.0.0.1:${(cdnServer.address() as AddressInfo).port}`;
@@ -57,6 +68,7 @@ const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
   cdnHits = 0;
+  cdnRanges = [];
 });
 
 /** The session's view of a swarm: real Peers, connected by the test. */
@@ -230,15 +242,18 @@ describe('transfer faults through a RenditionSession', () => {
     expect(counters.wastedBytes).toBeGreaterThan(0);
   });
 
-  it('a peer that leaves mid-transfer, alone: the CDN covers in time', async () => {
+  it('a peer that leaves mid-transfer, alone: the CDN sends only the rest, in time', async () => {
     const swarm = new TestSwarm();
     const leaver = await misbehavingRemote('leaver', 'leave-mid-transfer');
     swarm.add(leaver.peer);
-    const { session } = playingSession(swarm);
+    const { session, counters } = playingSession(swarm);
     const { source, ms } = await loadBeforeDeadline(session);
-    console.log(`leave mid-transfer, alone -> ${source} after ${Math.round(ms)} ms`);
+    console.log(`leave mid-transfer, alone -> ${source} after ${Math.round(ms)} ms`, counters);
     expect(leaver.received.some((m) => m.type === 'request')).toBe(true);
     expect(source).toBe('cdn');
+    // The leaver's 20 chunks of 1000 bytes are kept; the CDN sends the other 180 000.
+    expect(cdnRanges).toEqual(['bytes=20000-']);
+    expect(counters).toMatchObject({ p2pBytes: 20_000, cdnBytes: 180_000, wastedBytes: 0 });
   });
 
   it('a peer that sends too slowly is abandoned (told to cancel) in time for the CDN', async () => {
