@@ -240,7 +240,7 @@ export class CdnLoader {
       // exposed by CORS), then the body is taken to start where we asked.
       const partialAnswer = response.status === 206;
       const range = partialAnswer ? parseContentRange(response.headers) : undefined;
-      if (partialAnswer && (from === 0 || (range && range.start !== from))) {
+      if (range && range.start !== from) {
         await response.body?.cancel().catch(() => undefined);
         throw new CdnError('http', `HTTP 206 without a range from ${from}: ${url}`, 206);
       }
