@@ -36,7 +36,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     case 'range': {
       // `bytes=N-` honoured; `start` overrides the start the answer claims, `hide` leaves
       // Content-Range out (as a cross-origin answer whose header CORS does not expose).
-      const from = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
+      const asked = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? NaN);
+      // `always`: a 206 even to a request without a range (some CDNs do).
+      const from = url.searchParams.has('always') && !Number.isFinite(asked) ? 0 : asked;
       if (!Number.isFinite(from)) {
         res.writeHead(200, { 'content-length': size }).end(body(size));
         return;
@@ -147,6 +149,12 @@ describe('CdnLoader', () => {
     const r = await loader().load(`${base}/ok/a?size=5000`, { fromByte: 1000 });
     expect(r).toMatchObject({ status: 200, offset: 0 });
     expect(r.bytes.length).toBe(5000);
+  });
+
+  it('takes a 206 covering the whole resource as the whole resource', async () => {
+    const r = await loader().load(`${base}/range/a?size=5000&always`);
+    expect(r).toMatchObject({ status: 206, offset: 0, size: 5000 });
+    expect(sameBytes(r.bytes, body(5000))).toBe(true);
   });
 
   it('takes a 206 without a readable Content-Range to start where it asked', async () => {
