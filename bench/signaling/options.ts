@@ -42,6 +42,12 @@ export interface SignalingBenchOptions {
    */
   nice: number;
   meshcastClient: MeshcastClient;
+  /**
+   * V8 flags of the tracker's process: its own defaults, or meshcast's shipped
+   * `SERVER_V8_FLAGS` (signaling-server/src/process-settings.ts) for a like-for-like look.
+   * meshcast always runs with its shipped flags. @default 'default'
+   */
+  trackerSettings: 'default' | 'meshcast';
   short: boolean;
 }
 
@@ -61,6 +67,7 @@ export const DEFAULT_SIGNALING_BENCH_OPTIONS: SignalingBenchOptions = {
   pin: true,
   nice: 0,
   meshcastClient: 'ws',
+  trackerSettings: 'default',
   short: false,
 };
 
@@ -87,7 +94,9 @@ export const USAGE = `usage: node --import tsx bench/signaling/run.ts [options]
   --no-pin                do not pin server and generator to separate CPUs
   --nice N                run server and generator at niceness N (e.g. --nice=-10 as root on a
                           machine busy with other work; the report says so)
-  --meshcast-client C     ws (default) or socket.io-client`;
+  --meshcast-client C     ws (default) or socket.io-client
+  --tracker-settings S    default, or meshcast: the tracker runs with the V8 flags meshcast
+                          ships with (signaling-server/src/process-settings.ts)`;
 
 /** Parses the command line; throws with a message on a bad value. */
 export function parseOptions(argv: string[]): SignalingBenchOptions {
@@ -110,6 +119,7 @@ export function parseOptions(argv: string[]): SignalingBenchOptions {
       'no-pin': { type: 'boolean' },
       nice: { type: 'string' },
       'meshcast-client': { type: 'string' },
+      'tracker-settings': { type: 'string' },
     },
   });
   const base = { ...DEFAULT_SIGNALING_BENCH_OPTIONS, ...(values.short ? SHORT : {}) };
@@ -126,6 +136,10 @@ export function parseOptions(argv: string[]): SignalingBenchOptions {
   const client = values['meshcast-client'] ?? base.meshcastClient;
   if (client !== 'ws' && client !== 'socket.io-client') {
     throw new Error(`--meshcast-client must be ws or socket.io-client`);
+  }
+  const trackerSettings = values['tracker-settings'] ?? base.trackerSettings;
+  if (trackerSettings !== 'default' && trackerSettings !== 'meshcast') {
+    throw new Error(`--tracker-settings must be default or meshcast`);
   }
   return {
     peers: int('peers', values.peers, base.peers, 2),
@@ -148,6 +162,7 @@ export function parseOptions(argv: string[]): SignalingBenchOptions {
     pin: !values['no-pin'],
     nice: int('nice', values.nice, base.nice, -20),
     meshcastClient: client,
+    trackerSettings,
     short: values.short ?? false,
   };
 }

@@ -2,6 +2,7 @@ import type { LatencySummary } from './latency.js';
 import type { SignalingBenchOptions } from './options.js';
 import type { PhaseCost } from './phase-cost.js';
 import type { ServerResult } from './run-server.js';
+import { SERVER_V8_FLAGS } from '../../signaling-server/src/process-settings.js';
 
 const MB = 2 ** 20;
 const f0 = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en') : '-');
@@ -149,6 +150,8 @@ export function formatReport(
     'relay    = meshcast `signal` to a neighbour | tracker `announce` with `answer` + `to_peer_id`',
     "           (the tracker's only point-to-point relay)",
     `clients  = meshcast: ${client}; tracker: ws`,
+    `V8 flags = meshcast: ${SERVER_V8_FLAGS.join(' ') || 'none'} (shipped); tracker: ` +
+      (options.trackerSettings === 'meshcast' ? 'the same' : "node's defaults"),
     '',
     table(
       ['', ...results.map((r) => (r.server === 'tracker' ? 'bittorrent-tracker' : r.server))],

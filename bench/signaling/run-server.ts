@@ -71,7 +71,12 @@ export async function runServer(
   options: SignalingBenchOptions,
   log: (line: string) => void,
 ): Promise<ServerResult> {
-  const server = await ServerProcess.start(kind, options.pin ? 1 : undefined, options.nice);
+  const server = await ServerProcess.start(
+    kind,
+    options.pin ? 1 : undefined,
+    options.nice,
+    options.trackerSettings,
+  );
   const gen = new LoadGenerator(factoryFor(kind, options), {
     port: server.port,
     swarms: options.swarms,

@@ -99,10 +99,16 @@ export class ServerProcess {
   }
 
   /**
-   * Spawns the server; `cpu` pins it (taskset -c), `nice` sets its niceness when not 0.
-   * Resolves once it listens.
+   * Spawns the server; `cpu` pins it (taskset -c), `nice` sets its niceness when not 0,
+   * `trackerSettings` 'meshcast' gives the tracker meshcast's V8 flags. Resolves once it
+   * listens. meshcast's child applies the flags it ships with itself.
    */
-  static async start(kind: ServerKind, cpu: number | undefined, nice = 0): Promise<ServerProcess> {
+  static async start(
+    kind: ServerKind,
+    cpu: number | undefined,
+    nice = 0,
+    trackerSettings: 'default' | 'meshcast' = 'default',
+  ): Promise<ServerProcess> {
     // e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server.
     const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const node = [process.execPath, '--expose-gc', ...extra, '--import', 'tsx', ENTRIES[kind]];
@@ -111,7 +117,7 @@ export class ServerProcess {
     const child = spawn(cmd!, args, {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, NODE_ENV: 'production' },
+      env: { ...process.env, NODE_ENV: 'production', BENCH_TRACKER_SETTINGS: trackerSettings },
     });
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {

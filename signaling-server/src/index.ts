@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { applyProcessSettings } from './process-settings.js';
 import { startServer } from './server.js';
 
 async function main(): Promise<void> {
+  const v8Flags = applyProcessSettings();
   let config;
   try {
     config = loadConfig();
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const server = await startServer({ config, logger });
   const base = config.publicUrl ?? server.url;
-  logger.info({ url: base, host: config.host, port: server.port }, 'meshcast listening');
+  logger.info({ url: base, host: config.host, port: server.port, v8Flags }, 'meshcast listening');
   console.error(`\n  meshcast is running:\n    watch  ${base}/watch/demo\n    home   ${base}/\n`);
   if (server.adminTokenGenerated) {
     // Printed once, never logged: set ADMIN_TOKEN to keep one across restarts.

@@ -1,8 +1,12 @@
 /** Child process: one meshcast server (express + socket.io signaling) on 127.0.0.1, port 0. */
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from '../../../signaling-server/src/config.js';
 import { createLogger } from '../../../signaling-server/src/logger.js';
+import { applyProcessSettings } from '../../../signaling-server/src/process-settings.js';
 import { startServer } from '../../../signaling-server/src/server.js';
 import { serveChild } from './child-protocol.js';
+
+// The V8 flags the server ships with (signaling-server/src/index.ts applies the same).
+applyProcessSettings();
 
 await serveChild(async () => {
   const config: ServerConfig = {

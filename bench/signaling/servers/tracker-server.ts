@@ -4,7 +4,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import Server from 'bittorrent-tracker/server';
+import { applyProcessSettings } from '../../../signaling-server/src/process-settings.js';
 import { serveChild } from './child-protocol.js';
+
+// `--tracker-settings meshcast`: the tracker runs with meshcast's V8 flags, for a fair look.
+if (process.env.BENCH_TRACKER_SETTINGS === 'meshcast') applyProcessSettings();
 
 /** Large enough that no swarm's LRU ever evicts a benchmark peer (the default is 1000). */
 const PEERS_PER_SWARM = 1_000_000;
