@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVER_V8_FLAGS } from '../../src/process-settings.js';
 
 const entry = new URL('../../src/index.ts', import.meta.url).pathname;
 
@@ -29,15 +30,23 @@ describe('server process', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const lines = createInterface({ input: child.stdout });
-    const listening = await new Promise<{ port: number; url: string }>((resolve, reject) => {
+    interface Listening {
+      msg: string;
+      port: number;
+      url: string;
+      v8Flags: string[];
+    }
+    const listening = await new Promise<Listening>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
       lines.on('line', (line) => {
         stdout += `${line}\n`;
-        const entry = JSON.parse(line) as { msg: string; port: number; url: string };
+        const entry = JSON.parse(line) as Listening;
         if (entry.msg === 'meshcast listening') resolve(entry);
       });
     });
     expect(listening.port).toBeGreaterThan(0);
+    // The entry point sets the V8 flags the server ships with.
+    expect(listening.v8Flags).toEqual([...SERVER_V8_FLAGS]);
     const health = await fetch(`${listening.url}/api/health`);
     expect(health.status).toBe(200);
 
