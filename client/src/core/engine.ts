@@ -50,6 +50,12 @@ export interface EngineConfig {
    * slow uplinks). @default false
    */
   downloadOnly: boolean;
+  /**
+   * When a peer transfer is cancelled or fails part way, ask the CDN only for the rest of the
+   * segment (`Range: bytes=N-`) and join it to the bytes the peer sent; the whole segment is
+   * verified as a peer segment. Off: the CDN sends the whole segment again. @default true
+   */
+  cdnRanges: boolean;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -65,6 +71,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   joinAfterStartMaxMs: 3000,
   uploadCap: 0,
   downloadOnly: false,
+  cdnRanges: true,
 };
 
 export interface EngineOptions {
@@ -228,6 +235,7 @@ export class Engine extends Emitter<EngineEvents> {
       now: this.now,
       counters: this.counters,
       uploadRate: () => this.upload.measuredRate,
+      cdnRanges: this.config.cdnRanges,
       ...(this.p2pEnabled && { verifier: this.integrity.verifier(rendition) }),
       onCorruptPeer: (peerId, seq) => {
         this.integrity.liar(rendition, peerId, seq);
