@@ -151,7 +151,10 @@ export function formatReport(
     "           (the tracker's only point-to-point relay)",
     `clients  = meshcast: ${client}; tracker: ws`,
     `V8 flags = meshcast: ${SERVER_V8_FLAGS.join(' ') || 'none'} (shipped); tracker: ` +
-      (options.trackerSettings === 'meshcast' ? 'the same' : "node's defaults"),
+      (options.trackerSettings === 'meshcast' ? 'the same' : "node's defaults") +
+      (process.env.BENCH_SERVER_NODE_ARGS
+        ? `; both also run with BENCH_SERVER_NODE_ARGS='${process.env.BENCH_SERVER_NODE_ARGS}' (its flags win)`
+        : ''),
     '',
     table(
       ['', ...results.map((r) => (r.server === 'tracker' ? 'bittorrent-tracker' : r.server))],
