@@ -244,6 +244,7 @@ export class RenditionSession {
       for (const [seq, rt] of this.segments) {
         if (seq < current - 3 && rt.waiters.length === 0) {
           rt.abort?.abort();
+          this.dropPartial(rt);
           this.segments.delete(seq);
         }
       }
