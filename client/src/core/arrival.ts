@@ -72,6 +72,15 @@ export class Arrival extends Emitter<ArrivalEvents> implements ArrivalSource {
     if (this.status !== 'arriving' || offset !== this.written) return;
     const end = offset + chunk.length;
     if (end > this.total) return;
+    // The next bytes of the same buffer (a sender handing out views of one segment, as the
+    // simulator does) extend a view of it without a copy; anything else is copied. A view is
+    // never written into: the next chunk from another buffer outgrows it and is copied.
+    const b = this.buffer;
+    if (b === undefined ? offset === 0 : follows(b, this.written, chunk)) {
+      this.buffer = b === undefined ? chunk : new Uint8Array(b.buffer, b.byteOffset, end);
+      this.written = end;
+      return;
+    }
     // Grows with the bytes received: a remote's claimed total is not trusted with memory.
     if (!this.buffer || this.buffer.length < end) {
       const grown = new Uint8Array(
@@ -128,4 +137,13 @@ export class Arrival extends Emitter<ArrivalEvents> implements ArrivalSource {
       this.off('change', listener);
     };
   }
+}
+
+/** Whether `chunk` is the bytes right after the `written` bytes of view `held`, in its buffer. */
+function follows(held: Uint8Array, written: number, chunk: Uint8Array): boolean {
+  return (
+    held.length === written &&
+    chunk.buffer === held.buffer &&
+    chunk.byteOffset === held.byteOffset + written
+  );
 }

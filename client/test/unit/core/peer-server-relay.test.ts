@@ -161,4 +161,21 @@ describe('Arrival', () => {
     arrival.write(5000, segment.subarray(0, 10));
     expect(arrival.read(0, 3010)).toBeUndefined();
   });
+
+  it('joins adjacent views of one buffer without a copy, and never writes into a view', () => {
+    const whole = segment.slice(0, 5000);
+    const arrival = new Arrival(1, 5000);
+    arrival.write(0, whole.subarray(0, 1000));
+    arrival.write(1000, whole.subarray(1000, 3000));
+    const view = arrival.read(0, 3000);
+    expect(view?.buffer).toBe(whole.buffer);
+    expect(view?.byteOffset).toBe(0);
+    // The next chunk comes in its own buffer: copied into a new one; `whole` is untouched.
+    const other = Uint8Array.from(segment.subarray(3000, 5000)).fill(7);
+    arrival.write(3000, other);
+    expect(arrival.read(0, 5000)?.buffer).not.toBe(whole.buffer);
+    expect(arrival.read(3000, 5000)).toEqual(other);
+    expect(arrival.read(0, 3000)).toEqual(segment.subarray(0, 3000));
+    expect(whole).toEqual(segment.subarray(0, 5000));
+  });
 });
