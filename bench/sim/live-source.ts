@@ -1,3 +1,4 @@
+import { markImmutable } from '../../client/src/core/arrival.js';
 import type { SegmentInfo } from '../../client/src/core/rendition-session.js';
 import type { Random } from './random.js';
 
@@ -56,7 +57,9 @@ export class LiveSource {
       this.infos.set(seq, info);
       this.byUrl.set(info.url, seq);
       const jitter = 1 + this.config.sizeJitter * (2 * this.random() - 1);
-      this.bytes.set(seq, new Uint8Array(Math.round(this.meanBytes * jitter)));
+      const bytes = new Uint8Array(Math.round(this.meanBytes * jitter));
+      markImmutable(bytes.buffer); // relays keep views of it, not copies
+      this.bytes.set(seq, bytes);
     }
     return info;
   }

@@ -72,11 +72,15 @@ export class Arrival extends Emitter<ArrivalEvents> implements ArrivalSource {
     if (this.status !== 'arriving' || offset !== this.written) return;
     const end = offset + chunk.length;
     if (end > this.total) return;
-    // The next bytes of the same buffer (a sender handing out views of one segment, as the
-    // simulator does) extend a view of it without a copy; anything else is copied. A view is
-    // never written into: the next chunk from another buffer outgrows it and is copied.
+    // Views of a buffer marked immutable (the simulator's shared segments) are kept, and the
+    // next bytes of it extend the view, without a copy. Anything else is copied: a transport
+    // may reuse the memory of a message it delivered. A view is never written into: the next
+    // chunk from another buffer outgrows it and is copied.
     const b = this.buffer;
-    if (b === undefined ? offset === 0 : follows(b, this.written, chunk)) {
+    const keep =
+      IMMUTABLE.has(chunk.buffer) &&
+      (b === undefined ? offset === 0 : follows(b, this.written, chunk));
+    if (keep) {
       this.buffer = b === undefined ? chunk : new Uint8Array(b.buffer, b.byteOffset, end);
       this.written = end;
       return;
@@ -137,6 +141,16 @@ export class Arrival extends Emitter<ArrivalEvents> implements ArrivalSource {
       this.off('change', listener);
     };
   }
+}
+
+const IMMUTABLE = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Declares that the bytes of `buffer` never change, so an {@link Arrival} may keep views of it
+ * instead of copies (the simulator hands out views of its shared segments).
+ */
+export function markImmutable(buffer: ArrayBufferLike): void {
+  IMMUTABLE.add(buffer);
 }
 
 /** Whether `chunk` is the bytes right after the `written` bytes of view `held`, in its buffer. */

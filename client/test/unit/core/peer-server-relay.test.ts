@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Arrival } from '../../../src/core/arrival.js';
+import { Arrival, markImmutable } from '../../../src/core/arrival.js';
 import { PeerServer } from '../../../src/core/peer-server.js';
 import { SegmentAssembler } from '../../../src/core/segment-assembler.js';
 import { UploadLimiter } from '../../../src/core/upload-limiter.js';
@@ -162,8 +162,17 @@ describe('Arrival', () => {
     expect(arrival.read(0, 3010)).toBeUndefined();
   });
 
-  it('joins adjacent views of one buffer without a copy, and never writes into a view', () => {
+  it('copies chunks of an ordinary buffer (a transport may reuse its memory)', () => {
+    const message = segment.slice(0, 1000);
+    const arrival = new Arrival(1, 5000);
+    arrival.write(0, message);
+    message.fill(0); // the transport reuses the buffer for its next message
+    expect(arrival.read(0, 1000)).toEqual(segment.subarray(0, 1000));
+  });
+
+  it('joins adjacent views of an immutable buffer without a copy, never writing into one', () => {
     const whole = segment.slice(0, 5000);
+    markImmutable(whole.buffer);
     const arrival = new Arrival(1, 5000);
     arrival.write(0, whole.subarray(0, 1000));
     arrival.write(1000, whole.subarray(1000, 3000));
