@@ -112,7 +112,7 @@ export interface ServerConfig {
    * rendition (and per server). @default true
    */
   integrity: boolean;
-  /** How often watched media playlists are polled, ms (env `INTEGRITY_POLL_MS`). @default 1000 */
+  /** How often watched media playlists are polled, ms (env `INTEGRITY_POLL_MS`). @default 500 */
   integrityPollMs: number;
   /**
    * Distinct viewers that must report a peer for corrupt segments before the server stops
@@ -152,7 +152,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   redisNodeTtlMs: 10_000,
   adminToken: undefined,
   integrity: true,
-  integrityPollMs: 1000,
+  integrityPollMs: 500,
   integrityExcludeReports: 2,
 };
 

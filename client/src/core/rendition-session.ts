@@ -3,10 +3,13 @@ import { Arrival, type ArrivalSource } from './arrival.js';
 import { CdnError, type CdnLoader } from './cdn-loader.js';
 import { PeerError } from './peer-error.js';
 import {
+  cdnFetchMs,
+  cdnLineMs,
   schedule,
   type PlaybackState,
   type SchedulerAction,
   type SchedulerConfig,
+  type SchedulerInput,
   type SegmentState,
 } from './scheduler.js';
 import { SegmentStore, type SegmentSource, type SegmentStoreConfig } from './segment-store.js';
@@ -316,16 +319,31 @@ export class RenditionSession {
           ...(p.remoteUploadRate !== undefined && { uploadRate: p.remoteUploadRate }),
         })),
         playback: this.effectivePlayback(),
-        cdn: {
-          ...(this.cdnRtt !== undefined && { rttMs: this.cdnRtt }),
-          ...(this.cdnRate !== undefined && { throughput: this.cdnRate }),
-        },
+        cdn: this.cdnState(),
         ...(this.avgBytes !== undefined && { segmentBytes: this.avgBytes }),
         ...(selfRate !== undefined && { selfUploadRate: selfRate }),
       },
       this.o.scheduler,
     );
     for (const a of actions) this.apply(a, peers);
+  }
+
+  private cdnState(): SchedulerInput['cdn'] {
+    return {
+      ...(this.cdnRtt !== undefined && { rttMs: this.cdnRtt }),
+      ...(this.cdnRate !== undefined && { throughput: this.cdnRate }),
+    };
+  }
+
+  /**
+   * How long peer bytes of `rt` may wait for their hash, ms: `hashWaitMs`, or longer while
+   * the segment's deadline leaves time (until its CDN deadline line). The server publishes a
+   * hash once its own poll saw the segment, which can be after a fast seeder relayed it.
+   */
+  private hashWaitMs(rt: Runtime, base: number): number {
+    const cdnMs = cdnFetchMs(this.cdnState(), this.avgBytes, this.o.scheduler);
+    const line = cdnLineMs(rt.state, this.effectivePlayback(), cdnMs, this.o.scheduler);
+    return Number.isFinite(line) ? Math.max(base, line) : base;
   }
 
   /** Before the first frame, the first wanted segment is due now and the rest follow. */
@@ -554,7 +572,18 @@ export class RenditionSession {
       return;
     }
     const seq = rt.state.seq;
-    const waitMs = peerId === undefined ? 0 : verifier.config.hashWaitMs;
+    const waitMs = peerId === undefined ? 0 : this.hashWaitMs(rt, verifier.config.hashWaitMs);
+    const t = rt.state.transfer;
+    if (peerId !== undefined && t) rt.state = { ...rt.state, transfer: { ...t, verifying: true } };
+    if (peerId !== undefined && !verifier.expected(seq)) {
+      debug(
+        '%s peer %d from %s: waits up to %d ms for its hash',
+        this.rendition,
+        seq,
+        peerId,
+        waitMs,
+      );
+    }
     void verifier.verify(seq, bytes, { waitMs, source }).then((outcome) => {
       if (abort.signal.aborted || this.destroyed) return;
       if (outcome === 'ok' || peerId === undefined) {
@@ -598,7 +627,8 @@ export class RenditionSession {
       return;
     }
     const seq = rt.state.seq;
-    void verifier.verify(seq, bytes, { waitMs: verifier.config.hashWaitMs }).then((outcome) => {
+    const waitMs = this.hashWaitMs(rt, verifier.config.hashWaitMs);
+    void verifier.verify(seq, bytes, { waitMs }).then((outcome) => {
       if (abort.signal.aborted || this.destroyed) return;
       if (outcome === 'ok') {
         done();

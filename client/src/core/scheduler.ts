@@ -109,6 +109,11 @@ export interface TransferState {
   received: number;
   /** Segment size once the first chunk told it. */
   total?: number;
+  /**
+   * Every byte is in and waits for the segment's published hash (never cancelled: the wait
+   * ends by the CDN deadline line).
+   */
+  verifying?: boolean;
 }
 
 /** One segment of the window as the scheduler sees it. */
@@ -186,6 +191,31 @@ export function deadlineMs(segment: SegmentState, playback: PlaybackState): numb
   return (ahead / playback.rate) * 1000;
 }
 
+/** Expected time of a whole-segment CDN fetch, ms: the measured (else default) RTT and rate. */
+export function cdnFetchMs(
+  cdn: SchedulerInput['cdn'],
+  segmentBytes: number | undefined,
+  config: SchedulerConfig,
+): number {
+  const size = segmentBytes ?? config.initialSegmentBytes;
+  return (
+    (cdn.rttMs ?? config.initialCdnRttMs) + size / (cdn.throughput ?? config.initialCdnThroughput)
+  );
+}
+
+/**
+ * Time left before a segment must go to the CDN (its deadline less a CDN fetch and
+ * `cdnMarginMs`), ms; 0 or less: now. Infinity without a deadline.
+ */
+export function cdnLineMs(
+  segment: SegmentState,
+  playback: PlaybackState,
+  cdnMs: number,
+  config: SchedulerConfig,
+): number {
+  return deadlineMs(segment, playback) - cdnMs - config.cdnMarginMs;
+}
+
 /** Merges and validates a partial config; throws RangeError on a bad value. */
 export function resolveSchedulerConfig(partial: Partial<SchedulerConfig> = {}): SchedulerConfig {
   const c = { ...DEFAULT_SCHEDULER_CONFIG, ...partial };
@@ -208,9 +238,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
   const { now, playback, peers } = input;
   const actions: SchedulerAction[] = [];
   const size = input.segmentBytes ?? config.initialSegmentBytes;
-  const cdnFinishMs =
-    (input.cdn.rttMs ?? config.initialCdnRttMs) +
-    size / (input.cdn.throughput ?? config.initialCdnThroughput);
+  const cdnFinishMs = cdnFetchMs(input.cdn, input.segmentBytes, config);
   let cdnSlots = config.maxCdnRequests - input.segments.filter((s) => s.status === 'cdn').length;
   const peerLoad = new Map(peers.map((p) => [p.id, p.pending]));
   // Measured from this peer, else what it advertises as its upload rate, else the default.
@@ -268,6 +296,8 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     const deadline = deadlineMs(s, playback);
     if (s.status === 'peer' && s.transfer) {
       const t = s.transfer;
+      // All bytes in, waiting for the hash to check them: the session bounds that wait.
+      if (t.verifying) continue;
       const stalled =
         t.received > 0
           ? now - t.lastProgressAt > config.peerStallMs
@@ -296,7 +326,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
 
   // Urgent segments (slack gone) by deadline; the others rarest first, then oldest first.
   const urgency = (s: SegmentState): number => deadlineMs(s, playback) - cdnFinishMs;
-  const urgent = (s: SegmentState): boolean => urgency(s) - config.cdnMarginMs <= 0;
+  const urgent = (s: SegmentState): boolean => cdnLineMs(s, playback, cdnFinishMs, config) <= 0;
   missing.sort((a, b) => {
     const ua = urgent(a);
     if (ua !== urgent(b)) return ua ? -1 : 1;
@@ -305,7 +335,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
   });
 
   for (const s of missing) {
-    const slack = urgency(s) - config.cdnMarginMs;
+    const slack = cdnLineMs(s, playback, cdnFinishMs, config);
     const peer = bestPeer(s);
     if (slack <= 0) {
       // Deadline near: a peer only if it clearly beats the CDN, else the CDN now.

@@ -1,12 +1,15 @@
+import createDebug from 'debug';
 import type { SegmentHash } from '../signaling/protocol.js';
 import { createDigest, type Digest } from './sha256.js';
+
+const debug = createDebug('meshcast:integrity');
 
 /** Settings of a {@link SegmentVerifier}. */
 export interface SegmentVerifierConfig {
   /**
-   * A peer segment whose hash has not arrived yet waits this long for it, ms; then it counts
-   * as unverified (dropped, fetched from the CDN). Below the scheduler's `peerStallMs`, so the
-   * wait never looks like a stalled transfer. @default 1000
+   * A peer segment whose hash has not arrived yet waits at least this long for it, ms (a
+   * session waits longer while the segment's deadline allows); then it counts as unverified
+   * (dropped, fetched from the CDN). @default 1000
    */
   hashWaitMs: number;
   /** Hashes kept per rendition (the newest). @default 128 */
@@ -116,6 +119,7 @@ export class SegmentVerifier {
       if (this.hashes.has(h.seq)) continue;
       this.hashes.set(h.seq, h);
       const waiting = this.waiters.get(h.seq);
+      debug('hash of %d (%d waiting)', h.seq, waiting?.size ?? 0);
       this.waiters.delete(h.seq);
       for (const wake of waiting ?? []) wake();
     }

@@ -2,7 +2,11 @@
 export interface IntegrityConfig {
   /** Hash segments and publish the hashes (env `INTEGRITY`, on|off). @default true */
   enabled: boolean;
-  /** How often each watched media playlist is polled, ms (env `INTEGRITY_POLL_MS`). @default 1000 */
+  /**
+   * How often each watched media playlist is polled, ms (env `INTEGRITY_POLL_MS`). A hash
+   * reaches viewers up to this much later than a viewer polling at the same moment could
+   * fetch and relay the segment. @default 500
+   */
   pollMs: number;
   /**
    * A rendition is watched while its swarm has members on this server and this long after
@@ -24,7 +28,7 @@ export interface IntegrityConfig {
 
 export const DEFAULT_INTEGRITY_CONFIG: IntegrityConfig = {
   enabled: true,
-  pollMs: 1000,
+  pollMs: 500,
   lingerMs: 30_000,
   joinHashes: 32,
   variantRefreshMs: 60_000,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { cdnFetchMs, cdnLineMs, DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
 import { bytesOf, FakePeer, segmentInfo, sessionHarness } from '../../support/session-fakes.js';
 
@@ -9,9 +10,31 @@ const hashOf = (seq: number) => ({
   sha256: createHash('sha256').update(bytesOf(seq)).digest('hex'),
 });
 
-/** A session that checks peer bytes against published hashes, with one peer `a`. */
+/**
+ * A session that checks peer bytes against published hashes, with one peer `a`. The
+ * verifier's hash waits are the test's: `hashWaits` lists each wait asked (ms) and `expire()`
+ * ends them all (the hash did not come in time).
+ */
 function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>) {
-  const verifier = new SegmentVerifier({ hashWaitMs: 50 });
+  const waits = new Map<number, { ms: number; fn: () => void }>();
+  let nextTimer = 1;
+  const hashWaits: number[] = [];
+  const verifier = new SegmentVerifier(
+    { hashWaitMs: 50 },
+    {
+      setTimeout: (fn, ms) => {
+        hashWaits.push(ms);
+        waits.set(nextTimer, { ms, fn });
+        return nextTimer++;
+      },
+      clearTimeout: (h) => waits.delete(h as number),
+    },
+  );
+  const expire = (): void => {
+    const due = [...waits.values()];
+    waits.clear();
+    for (const w of due) w.fn();
+  };
   const liars: [string, number][] = [];
   const t = sessionHarness({
     ...(cdnBody && { cdnBody }),
@@ -19,7 +42,7 @@ function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>) {
   });
   const peer = new FakePeer('a');
   t.swarm.peers.push(peer);
-  return { ...t, peer, verifier, liars };
+  return { ...t, peer, verifier, liars, hashWaits, expire };
 }
 
 /** A segment 30 s ahead that the peer holds: the session asks the peer first. */
@@ -81,10 +104,49 @@ describe('RenditionSession integrity gate', () => {
     t.verifier.addHashes([]);
     const { pending } = await askPeer(t, 105);
     t.peer.requests[0]?.resolve(bytesOf(105));
+    await t.settle();
+    expect(t.cdnUrls).toEqual([]);
+    t.expire();
     const loaded = await pending;
     expect(loaded.source).toBe('cdn');
     expect(t.swarm.banned).toEqual([]);
     expect(t.verifier.counters.unverifiedSegments).toBe(1);
+    t.session.destroy();
+  });
+
+  it('waits for a late hash up to the CDN deadline line, never less than hashWaitMs', async () => {
+    const t = setup();
+    t.verifier.addHashes([]);
+    const { pending } = await askPeer(t, 105);
+    t.peer.requests[0]?.resolve(bytesOf(105));
+    await t.settle();
+    // 30 s ahead: the wait lasts until the segment would have to go to the CDN.
+    const line = cdnLineMs(
+      { seq: 105, start: 30, status: 'missing', knownAt: 0 },
+      { position: 0, rate: 1 },
+      cdnFetchMs({}, undefined, DEFAULT_SCHEDULER_CONFIG),
+      DEFAULT_SCHEDULER_CONFIG,
+    );
+    expect(t.hashWaits).toEqual([line]);
+    expect(line).toBeGreaterThan(20_000);
+    // Past the peer stall timeout, the complete transfer is not cancelled while it waits.
+    t.advance(DEFAULT_SCHEDULER_CONFIG.peerStallMs + 1000);
+    t.session.setPlayback({ position: 3, rate: 1 }, true);
+    await t.settle();
+    expect(t.cdnUrls).toEqual([]);
+    t.verifier.addHashes([hashOf(105)]);
+    expect((await pending).source).toBe('p2p');
+
+    // Near its deadline, a segment waits only hashWaitMs.
+    t.peer.remoteHave.add(106);
+    t.session.updatePlaylist([segmentInfo(105, 30), segmentInfo(106, 3.5)]);
+    const near = t.session.load(segmentInfo(106, 3.5));
+    await t.settle();
+    t.peer.requests.find((r) => r.seq === 106)?.resolve(bytesOf(106));
+    await t.settle();
+    expect(t.hashWaits).toEqual([line, 50]);
+    t.expire();
+    expect((await near).source).toBe('cdn');
     t.session.destroy();
   });
 

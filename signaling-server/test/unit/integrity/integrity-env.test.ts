@@ -4,7 +4,7 @@ import { ConfigError, DEFAULT_SERVER_CONFIG, loadConfig } from '../../../src/con
 describe('INTEGRITY* environment variables', () => {
   it('default to on, 1000 ms, 2 reports', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ integrity: true, integrityPollMs: 1000, integrityExcludeReports: 2 });
+    expect(c).toMatchObject({ integrity: true, integrityPollMs: 500, integrityExcludeReports: 2 });
     expect(DEFAULT_SERVER_CONFIG.integrity).toBe(true);
   });
 

@@ -130,7 +130,7 @@ describe('playlist parsing', () => {
 
 describe('resolveIntegrityConfig', () => {
   it('fills defaults and refuses bad values', () => {
-    expect(resolveIntegrityConfig().pollMs).toBe(1000);
+    expect(resolveIntegrityConfig().pollMs).toBe(500);
     expect(() => resolveIntegrityConfig({ pollMs: 0 })).toThrow(RangeError);
     expect(() => resolveIntegrityConfig({ joinHashes: 65 })).toThrow(RangeError);
     expect(() => resolveIntegrityConfig({ excludeAfterReports: 0 })).toThrow(RangeError);
