@@ -1,3 +1,5 @@
+import { concatBytes } from './bytes.js';
+
 /** Settings of a {@link CdnLoader}. */
 export interface CdnLoaderConfig {
   /**
@@ -262,7 +264,7 @@ export class CdnLoader {
       }
       const finishedAt = this.platform.now();
       return {
-        bytes: concat(chunks, loaded),
+        bytes: concatBytes(chunks, loaded),
         url,
         status: response.status,
         startedAt,
@@ -329,15 +331,4 @@ function parseContentRange(headers: Headers): { start: number; size?: number } |
   const size = m[3] === '*' ? undefined : Number(m[3]);
   if (Number(m[2]) < start || (size !== undefined && Number(m[2]) >= size)) return undefined;
   return size === undefined ? { start } : { start, size };
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import createDebug from 'debug';
 import { Arrival, type ArrivalSource } from './arrival.js';
+import { concatBytes } from './bytes.js';
 import { CdnError, type CdnLoader } from './cdn-loader.js';
 import { PeerError } from './peer-error.js';
 import {
@@ -472,15 +473,15 @@ export class RenditionSession {
     rt.state = { ...rt.state, status: 'peer', transfer };
     debug('%s peer %d from %s', this.rendition, seq, peer.id);
     const relay = this.o.cutThrough !== false;
+    // The bytes so far: relayed to peers as they come (cut-through), and kept for a range
+    // request to the CDN should the transfer end part way.
+    const collect = relay || this.o.cdnRanges !== false;
     let arrival: Arrival | undefined;
-    // Without cut-through, the bytes so far are kept for a range request to the CDN.
-    const chunks: Uint8Array[] = [];
-    let held = 0;
     let size: number | undefined;
     rt.inbound = {
       peerId: peer.id,
       total: () => size,
-      prefix: () => arrival?.read(0, arrival.held) ?? concatBytes(chunks, held),
+      prefix: () => arrival?.read(0, arrival.held) ?? new Uint8Array(0),
     };
     abort.signal.addEventListener('abort', () => {
       this.endArrival(rt, arrival);
@@ -490,19 +491,15 @@ export class RenditionSession {
         signal: abort.signal,
         onData: (offset: number, chunk: Uint8Array, total: number) => {
           size = total;
-          if (relay && offset + chunk.length < total) arrival ??= new Arrival(seq, total);
-          if (arrival) arrival.write(offset, chunk);
-          else if (!relay && offset === held && this.o.cdnRanges !== false) {
-            chunks.push(chunk);
-            held += chunk.length;
-          }
+          if (collect && offset + chunk.length < total) arrival ??= new Arrival(seq, total);
+          arrival?.write(offset, chunk);
         },
         onProgress: (received, total) => {
           const now = this.o.now();
           first ??= now;
-          if (relay && received < total) arrival ??= new Arrival(seq, total);
+          if (collect && received < total) arrival ??= new Arrival(seq, total);
           arrival?.progress(received);
-          if (arrival && rt.arrival !== arrival && received < total) {
+          if (relay && arrival && rt.arrival !== arrival && received < total) {
             this.announceArrival(rt, abort, arrival);
           }
           if (rt.abort === abort) {
@@ -766,17 +763,6 @@ export class RenditionSession {
     this.swarm?.destroy();
     this.store.destroy();
   }
-}
-
-function concatBytes(parts: readonly Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1 && parts[0]?.length === length) return parts[0];
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part.subarray(0, length - offset), offset);
-    offset += Math.min(part.length, length - offset);
-  }
-  return out;
 }
 
 function ewma(prev: number | undefined, sample: number, weight = 0.3): number {

@@ -72,6 +72,17 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
     });
   }
 
+  for (const cutThrough of [true, false]) {
+    it(`keeps a copy of the head: a transport may reuse a chunk's memory (cut-through ${cutThrough})`, async () => {
+      let delivered: Uint8Array | undefined;
+      const t = await halfFromPeer({ session: { cutThrough } }, (b) => (delivered = b));
+      delivered?.fill(0);
+      const loaded = await t.stall();
+      expect(same(loaded.bytes, big(105))).toBe(true);
+      expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`]);
+    });
+  }
+
   it('keeps the bytes of a peer that disconnects mid-transfer', async () => {
     const t = await halfFromPeer();
     t.advance(200);

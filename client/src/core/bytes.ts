@@ -1,0 +1,18 @@
+/**
+ * The first `length` bytes of `parts` joined (all of them by default). A single part of the
+ * right length is returned as is, without a copy.
+ */
+export function concatBytes(
+  parts: readonly Uint8Array[],
+  length = parts.reduce((n, p) => n + p.length, 0),
+): Uint8Array {
+  if (parts.length === 1 && parts[0]?.length === length) return parts[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    if (offset >= length) break;
+    out.set(part.subarray(0, length - offset), offset);
+    offset += Math.min(part.length, length - offset);
+  }
+  return out;
+}
