@@ -298,10 +298,18 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       const t = s.transfer;
       // All bytes in, waiting for the hash to check them: the session bounds that wait.
       if (t.verifying) continue;
+      // A relaying peer withholds the final byte until it verified the segment (it may wait
+      // for the hash as we would): not a stall while our own CDN line is ahead.
+      const relayerVerifying =
+        t.total !== undefined &&
+        t.total > 0 &&
+        t.received === t.total - 1 &&
+        cdnLineMs(s, playback, cdnFinishMs, config) > 0;
       const stalled =
-        t.received > 0
+        !relayerVerifying &&
+        (t.received > 0
           ? now - t.lastProgressAt > config.peerStallMs
-          : now - t.startedAt > config.peerFirstByteMs;
+          : now - t.startedAt > config.peerFirstByteMs);
       // The rate since the first bytes: time queued at the uploader says nothing about it.
       const elapsed = Math.max(1, now - (t.firstAt ?? t.startedAt));
       const rate = t.received > 0 ? t.received / elapsed : config.initialPeerThroughput;

@@ -82,6 +82,32 @@ describe('schedule', () => {
     ]);
   });
 
+  it('waits on a relayer that withholds only the final byte (verifying) until the CDN line', () => {
+    const transfer = {
+      peerId: 'a',
+      startedAt: NOW - 5000,
+      lastProgressAt: NOW - 3000,
+      received: 199_999,
+      total: 200_000,
+    };
+    // 10 s ahead: the relayer may still be waiting for the hash, as we would.
+    const far = seg(105, { status: 'peer', transfer });
+    expect(schedule(input({ segments: [far], peers: [peer('a', [])] }), config)).toEqual([]);
+    // At the CDN line it is a stall like any other (the CDN then brings the last byte).
+    const near = seg(100, { status: 'peer', transfer });
+    expect(schedule(input({ segments: [near], peers: [peer('a', [])] }), config)).toEqual([
+      { type: 'cancel', seq: 100, reason: 'stalled' },
+      { type: 'cdn', seq: 100, reason: 'deadline' },
+    ]);
+    // Two bytes short is an ordinary stall.
+    const short = seg(105, { status: 'peer', transfer: { ...transfer, received: 199_998 } });
+    expect(schedule(input({ segments: [short], peers: [peer('a', [])] }), config)[0]).toEqual({
+      type: 'cancel',
+      seq: 105,
+      reason: 'stalled',
+    });
+  });
+
   it('re-requests a cancelled transfer from another peer when time allows, never the same one', () => {
     const stalled = seg(106, {
       status: 'peer',
