@@ -23,6 +23,7 @@ export interface IntegrityConfig extends SegmentVerifierConfig {
 export const DEFAULT_INTEGRITY_CONFIG: IntegrityConfig = {
   enabled: true,
   hashWaitMs: 1000,
+  hashWaitMaxMs: 5000,
   maxHashes: 128,
 };
 
@@ -76,8 +77,12 @@ export class EngineIntegrity {
     if (!this.config.enabled || !this.signaling || this.destroyed) return undefined;
     let v = this.verifiers.get(rendition);
     if (!v) {
-      const { hashWaitMs, maxHashes } = this.config;
-      v = new SegmentVerifier({ hashWaitMs, maxHashes }, this.platform, this.counters);
+      const { hashWaitMs, hashWaitMaxMs, maxHashes } = this.config;
+      v = new SegmentVerifier(
+        { hashWaitMs, hashWaitMaxMs, maxHashes },
+        this.platform,
+        this.counters,
+      );
       this.verifiers.set(rendition, v);
     }
     return v;

@@ -338,13 +338,15 @@ export class RenditionSession {
 
   /**
    * How long peer bytes of `rt` may wait for their hash, ms: `hashWaitMs`, or longer while
-   * the segment's deadline leaves time (until its CDN deadline line). The server publishes a
-   * hash once its own poll saw the segment, which can be after a fast seeder relayed it.
+   * the segment's deadline leaves time (until its CDN deadline line), up to `hashWaitMaxMs`.
+   * The server publishes a hash once its own poll saw the segment, which can be after a fast
+   * seeder relayed it.
    */
-  private hashWaitMs(rt: Runtime, base: number): number {
+  private hashWaitMs(rt: Runtime, verifier: SegmentVerifier): number {
+    const { hashWaitMs, hashWaitMaxMs } = verifier.config;
     const cdnMs = cdnFetchMs(this.cdnState(), this.avgBytes, this.o.scheduler);
     const line = cdnLineMs(rt.state, this.effectivePlayback(), cdnMs, this.o.scheduler);
-    return Number.isFinite(line) ? Math.max(base, line) : base;
+    return Number.isFinite(line) ? Math.min(hashWaitMaxMs, Math.max(hashWaitMs, line)) : hashWaitMs;
   }
 
   /** Before the first frame, the first wanted segment is due now and the rest follow. */
@@ -569,7 +571,7 @@ export class RenditionSession {
       return;
     }
     const seq = rt.state.seq;
-    const waitMs = peerId === undefined ? 0 : this.hashWaitMs(rt, verifier.config.hashWaitMs);
+    const waitMs = peerId === undefined ? 0 : this.hashWaitMs(rt, verifier);
     const t = rt.state.transfer;
     if (peerId !== undefined && t) rt.state = { ...rt.state, transfer: { ...t, verifying: true } };
     if (peerId !== undefined && !verifier.expected(seq)) {
@@ -624,7 +626,7 @@ export class RenditionSession {
       return;
     }
     const seq = rt.state.seq;
-    const waitMs = this.hashWaitMs(rt, verifier.config.hashWaitMs);
+    const waitMs = this.hashWaitMs(rt, verifier);
     void verifier.verify(seq, bytes, { waitMs }).then((outcome) => {
       if (abort.signal.aborted || this.destroyed) return;
       if (outcome === 'ok') {

@@ -12,12 +12,18 @@ export interface SegmentVerifierConfig {
    * (dropped, fetched from the CDN). @default 1000
    */
   hashWaitMs: number;
+  /**
+   * The longest wait for a hash, ms, however far the segment's deadline: a server whose hashes
+   * are later than this is not waited on. @default 5000
+   */
+  hashWaitMaxMs: number;
   /** Hashes kept per rendition (the newest). @default 128 */
   maxHashes: number;
 }
 
 export const DEFAULT_SEGMENT_VERIFIER_CONFIG: SegmentVerifierConfig = {
   hashWaitMs: 1000,
+  hashWaitMaxMs: 5000,
   maxHashes: 128,
 };
 
@@ -28,6 +34,11 @@ export function resolveSegmentVerifierConfig(
   const c = { ...DEFAULT_SEGMENT_VERIFIER_CONFIG, ...partial };
   if (!(Number.isFinite(c.hashWaitMs) && c.hashWaitMs >= 0)) {
     throw new RangeError(`SegmentVerifier: invalid hashWaitMs: ${c.hashWaitMs}`);
+  }
+  if (!(Number.isFinite(c.hashWaitMaxMs) && c.hashWaitMaxMs >= c.hashWaitMs)) {
+    throw new RangeError(
+      `SegmentVerifier: hashWaitMaxMs must be >= hashWaitMs: ${c.hashWaitMaxMs}`,
+    );
   }
   if (!(Number.isInteger(c.maxHashes) && c.maxHashes >= 1)) {
     throw new RangeError(`SegmentVerifier: invalid maxHashes: ${c.maxHashes}`);

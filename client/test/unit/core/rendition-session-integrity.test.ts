@@ -15,12 +15,12 @@ const hashOf = (seq: number) => ({
  * verifier's hash waits are the test's: `hashWaits` lists each wait asked (ms) and `expire()`
  * ends them all (the hash did not come in time).
  */
-function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>) {
+function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>, hashWaitMaxMs = 60_000) {
   const waits = new Map<number, { ms: number; fn: () => void }>();
   let nextTimer = 1;
   const hashWaits: number[] = [];
   const verifier = new SegmentVerifier(
-    { hashWaitMs: 50 },
+    { hashWaitMs: 50, hashWaitMaxMs },
     {
       setTimeout: (fn, ms) => {
         hashWaits.push(ms);
@@ -147,6 +147,18 @@ describe('RenditionSession integrity gate', () => {
     expect(t.hashWaits).toEqual([line, 50]);
     t.expire();
     expect((await near).source).toBe('cdn');
+    t.session.destroy();
+  });
+
+  it('waits no longer than hashWaitMaxMs, however far the deadline', async () => {
+    const t = setup(undefined, 5000);
+    t.verifier.addHashes([]);
+    const { pending } = await askPeer(t, 105);
+    t.peer.requests[0]?.resolve(bytesOf(105));
+    await t.settle();
+    expect(t.hashWaits).toEqual([5000]);
+    t.expire();
+    expect((await pending).source).toBe('cdn');
     t.session.destroy();
   });
 

@@ -120,6 +120,9 @@ describe('SegmentVerifier', () => {
 
   it('refuses bad config', () => {
     expect(() => new SegmentVerifier({ hashWaitMs: -1 })).toThrow(RangeError);
+    expect(() => new SegmentVerifier({ hashWaitMs: 2000, hashWaitMaxMs: 1000 })).toThrow(
+      RangeError,
+    );
     expect(() => new SegmentVerifier({ maxHashes: 0 })).toThrow(RangeError);
   });
 });
