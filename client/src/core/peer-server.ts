@@ -1,6 +1,12 @@
 import type { ArrivalSource } from './arrival.js';
 import type { UploadLimiter } from './upload-limiter.js';
-import { MAX_CHUNK_BYTES, MAX_SEGMENT_BYTES, chunkSegment, type WireMessage } from './wire.js';
+import {
+  MAX_CHUNK_BYTES,
+  MAX_SEGMENT_BYTES,
+  RELAY_WITHHELD_BYTES,
+  chunkSegment,
+  type WireMessage,
+} from './wire.js';
 
 /** The serving side of a peer connection's settings. */
 export interface ServingConfig {
@@ -186,7 +192,7 @@ export class PeerServer {
         }
         const complete = arrival.state === 'complete';
         // Withhold the final byte until the segment is verified here.
-        const ready = complete ? total : Math.min(arrival.received, total - 1);
+        const ready = complete ? total : Math.min(arrival.received, total - RELAY_WITHHELD_BYTES);
         if (sentUpTo >= ready && !(complete && sentUpTo === 0 && total === 0)) {
           if (complete) return;
           const resume = upload?.pause();

@@ -574,7 +574,7 @@ export class RenditionSession {
     const waitMs = peerId === undefined ? 0 : this.hashWaitMs(rt, verifier);
     const t = rt.state.transfer;
     if (peerId !== undefined && t) rt.state = { ...rt.state, transfer: { ...t, verifying: true } };
-    if (peerId !== undefined && !verifier.expected(seq)) {
+    if (debug.enabled && peerId !== undefined && !verifier.expected(seq)) {
       debug(
         '%s peer %d from %s: waits up to %d ms for its hash',
         this.rendition,

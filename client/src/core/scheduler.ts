@@ -18,6 +18,7 @@
  *   the CDN once the deadline line is near. A transfer that will finish in time is kept.
  */
 import { seederRank, weightedSeederRank } from './seeder-rank.js';
+import { RELAY_WITHHELD_BYTES } from './wire.js';
 
 /** Scheduler thresholds. Every one has a documented default. */
 export interface SchedulerConfig {
@@ -110,8 +111,8 @@ export interface TransferState {
   /** Segment size once the first chunk told it. */
   total?: number;
   /**
-   * Every byte is in and waits for the segment's published hash (never cancelled: the wait
-   * ends by the CDN deadline line).
+   * Every byte is in and waits for the segment's published hash (never cancelled: the session
+   * ends the wait by the CDN deadline line, or at `hashWaitMaxMs`).
    */
   verifying?: boolean;
 }
@@ -302,8 +303,8 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       // for the hash as we would): not a stall while our own CDN line is ahead.
       const relayerVerifying =
         t.total !== undefined &&
-        t.total > 0 &&
-        t.received === t.total - 1 &&
+        t.total >= RELAY_WITHHELD_BYTES &&
+        t.received === t.total - RELAY_WITHHELD_BYTES &&
         cdnLineMs(s, playback, cdnFinishMs, config) > 0;
       const stalled =
         !relayerVerifying &&

@@ -39,6 +39,12 @@ export const MAX_ARRIVING_ITEMS = 32;
 const HEADER_BYTES = 2;
 const SEQ_BYTES = 8;
 const DATA_HEADER_BYTES = HEADER_BYTES + 4 + SEQ_BYTES + 4 + 4 + 4;
+/**
+ * Bytes at the end of a segment that a relay (serving a segment still arriving) withholds until
+ * it has the whole segment and verified it: a requester that has all but these is waiting on
+ * the relay's check, not on a stalled transfer.
+ */
+export const RELAY_WITHHELD_BYTES = 1;
 /** Largest chunk of one data message. */
 export const MAX_CHUNK_BYTES = MAX_MESSAGE_BYTES - DATA_HEADER_BYTES;
 

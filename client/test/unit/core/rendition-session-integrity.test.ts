@@ -16,7 +16,7 @@ const hashOf = (seq: number) => ({
  * ends them all (the hash did not come in time).
  */
 function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>, hashWaitMaxMs = 60_000) {
-  const waits = new Map<number, { ms: number; fn: () => void }>();
+  const waits = new Map<number, () => void>();
   let nextTimer = 1;
   const hashWaits: number[] = [];
   const verifier = new SegmentVerifier(
@@ -24,7 +24,7 @@ function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>, hashWaitMaxMs
     {
       setTimeout: (fn, ms) => {
         hashWaits.push(ms);
-        waits.set(nextTimer, { ms, fn });
+        waits.set(nextTimer, fn);
         return nextTimer++;
       },
       clearTimeout: (h) => waits.delete(h as number),
@@ -33,7 +33,7 @@ function setup(cdnBody?: (seq: number) => Uint8Array<ArrayBuffer>, hashWaitMaxMs
   const expire = (): void => {
     const due = [...waits.values()];
     waits.clear();
-    for (const w of due) w.fn();
+    for (const fn of due) fn();
   };
   const liars: [string, number][] = [];
   const t = sessionHarness({
