@@ -1,7 +1,6 @@
 import type { BrowserContext } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
-import { sleep } from '../../../test/support/wait.js';
 import {
   closeViewers,
   measureWindow,
@@ -114,12 +113,19 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
         await context.addInitScript(fn);
       };
     const liar = await openViewer(e2e.browser, url, init(corruptDataFrames));
-    await sleep(1000);
+    // The liar plays before anyone else joins, so it holds segments the first honest viewer
+    // asks for: with one neighbour each seeds about half of them. (A fixed 1 s head start left
+    // it, under CI load, serving nothing in one run out of many, and the test proved nothing.)
+    await waitForPlayback([liar]);
     const honest = await openViewers(e2e.browser, url, HONEST, { prepare: init(recordFragments) });
     await waitForPlayback([liar, ...honest]);
+    let liarAtStart: { peers: number; rendition: string | undefined } | undefined;
     const { before, after } = await measureWindow(honest, {
       warmupMs: WARMUP_MS,
       measureMs: MEASURE_MS,
+      onStart: () => {
+        void liar.stats().then((s) => (liarAtStart = { peers: s.peers, rendition: s.rendition }));
+      },
     });
     const liarStats = await liar.stats();
     const liedFrames = await liar.page.evaluate(
@@ -181,7 +187,8 @@ describe('a lying peer among honest viewers (real Chromium)', () => {
     );
     console.log('lying-peer engine integrity', JSON.stringify(engineFigures));
     console.log(
-      `lying-peer: liar ${liarId} (peers ${liarStats.peers}, uploaded ${liarStats.uploadBytes} B) ` +
+      `lying-peer: liar ${liarId} (${liarStats.rendition}; peers ${liarAtStart?.peers} at the ` +
+        `window's start, ${liarStats.peers} at its end; uploaded ${liarStats.uploadBytes} B) ` +
         `lied in ${liedFrames} data frames; reporters ${reporters.size}, ` +
         `excluded ${excluded}; server fetched ${cost.segmentFetches} segments ` +
         `(${(cost.segmentBytes / 1e6).toFixed(2)} MB, hash ${cost.hashMs.toFixed(1)} ms total) ` +
