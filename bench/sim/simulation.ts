@@ -1,5 +1,6 @@
 import type { CdnLoaderConfig } from '../../client/src/core/cdn-loader.js';
 import { DEFAULT_PEER_CONFIG } from '../../client/src/core/peer.js';
+import { P2P_LIVE_SYNC_SEGMENTS } from '../../client/src/hls/p2p-hls-config.js';
 import {
   zeroTrafficCounters,
   type TrafficCounters,
@@ -85,7 +86,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   peer: {},
   cdn: {},
   tickMs: 250,
-  liveSyncSegments: 3,
+  liveSyncSegments: P2P_LIVE_SYNC_SEGMENTS,
   uploadSlots: DEFAULT_UPLOAD_CONFIG.slots,
   uploadQueue: Infinity,
   cutThrough: 1,

@@ -88,6 +88,8 @@ export class Viewer {
   private listedEdge = -1;
   private nextLoad: number | undefined;
   private startSeq: number | undefined;
+  /** Where playback starts, s: `liveSyncSegments` segment durations before the listed edge. */
+  private startPos = 0;
   private loading = false;
   private started = false;
   /** End of the contiguous buffer, as a segment number (exclusive). */
@@ -250,7 +252,11 @@ export class Viewer {
       this.session.updatePlaylist(infos);
       this.listedEdge = last.seq;
       if (this.nextLoad === undefined) {
-        this.startSeq = Math.max(0, last.seq - (this.world.settings.liveSyncSegments - 1));
+        // As hls.js: the live sync position is the listed edge less liveSyncDurationCount
+        // target durations (any real number), in the segment that holds it.
+        const sync = (last.seq + 1 - this.world.settings.liveSyncSegments) * this.segmentS;
+        this.startSeq = Math.max(0, Math.floor(sync / this.segmentS + 1e-9));
+        this.startPos = Math.max(this.startSeq * this.segmentS, sync);
         this.nextLoad = this.startSeq;
       }
       this.maybeLoad();
@@ -284,7 +290,7 @@ export class Viewer {
       this.started = true;
       this.record.firstSegmentAt = now;
       this.world.onStart?.(this.record);
-      this.basePos = seq * this.segmentS;
+      this.basePos = Math.max(seq * this.segmentS, this.startPos);
       this.baseT = now;
       this.playing = true;
       this.pushPlayback();

@@ -25,5 +25,6 @@ export type {
 export { DEFAULT_SCHEDULER_CONFIG } from './core/scheduler.js';
 export type { SchedulerConfig } from './core/scheduler.js';
 export { HlsBinding } from './hls/hls-binding.js';
+export { P2P_LIVE_SYNC_SEGMENTS, p2pHlsConfig } from './hls/p2p-hls-config.js';
 export { SignalingClient } from './signaling/signaling-client.js';
 export type { SignalingClientConfig } from './signaling/signaling-client-config.js';

@@ -3,6 +3,7 @@ import { Emitter } from '../core/emitter.js';
 import { Engine, type EngineConfig } from '../core/engine.js';
 import type { PeerOptions } from '../core/peer.js';
 import { HlsBinding } from '../hls/hls-binding.js';
+import { p2pHlsConfig } from '../hls/p2p-hls-config.js';
 import { SignalingClient } from '../signaling/signaling-client.js';
 import { toPlayerError } from './hls-error.js';
 import { PlaybackMonitor, type PlaybackQoe } from './playback-monitor.js';
@@ -18,7 +19,12 @@ export interface PlayerOptions {
   muted?: boolean;
   /** Start playing as soon as media is ready. @default true */
   autoplay?: boolean;
-  /** Extra hls.js config, merged over meshcast's. @default {} */
+  /**
+   * Extra hls.js config, merged over meshcast's. With P2P on, meshcast's includes
+   * `liveSyncDurationCount: 3.5` (P2P_LIVE_SYNC_SEGMENTS: half a segment further behind live
+   * than hls.js's 3, time for segments to spread between viewers) unless this sets any live
+   * sync setting. @default {}
+   */
   hlsConfig?: Partial<HlsConfig>;
   /**
    * Channel id: viewers of the same channel and rendition share segments. Without it the
@@ -198,6 +204,7 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
     }
     const hls = new Hls({
       lowLatencyMode: false,
+      ...(this.binding && p2pHlsConfig(options.hlsConfig)),
       ...options.hlsConfig,
       ...(this.binding && { fLoader: this.binding.fragmentLoader }),
     });

@@ -1,6 +1,7 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Engine, type EngineConfig } from '../core/engine.js';
 import { HlsBinding } from '../hls/hls-binding.js';
+import { p2pHlsConfig } from '../hls/p2p-hls-config.js';
 import { toPlayerError } from '../player/hls-error.js';
 import { PlaybackMonitor, type PlaybackQoe } from '../player/playback-monitor.js';
 import type { PlayerError } from '../player/player.js';
@@ -27,7 +28,11 @@ export interface MeshcastVideojsStats extends PlaybackQoe {
 
 /** Settings of one meshcast source beyond the source object. */
 export interface MeshcastHlsSourceConfig {
-  /** Extra hls.js config, merged over meshcast's. @default {} */
+  /**
+   * Extra hls.js config, merged over meshcast's. With P2P on, meshcast's includes
+   * `liveSyncDurationCount: 3.5` unless this sets any live sync setting (see
+   * P2P_LIVE_SYNC_SEGMENTS). @default {}
+   */
   hlsConfig?: Partial<HlsConfig>;
   /** P2P engine settings. @default DEFAULT_ENGINE_CONFIG */
   engine?: Partial<EngineConfig>;
@@ -82,6 +87,7 @@ export class MeshcastHlsSource implements SourceHandlerInstance {
     }
     this.hls = new Hls({
       lowLatencyMode: false,
+      ...(this.binding && p2pHlsConfig(config.hlsConfig)),
       ...config.hlsConfig,
       ...(this.binding && { fLoader: this.binding.fragmentLoader }),
     });
