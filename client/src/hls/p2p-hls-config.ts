@@ -5,8 +5,8 @@ import type { HlsConfig } from 'hls.js';
  * `liveSyncDurationCount`, whose own default is 3). The extra half segment is time for
  * each segment to travel through the mesh before a viewer must take it from the CDN.
  * bench/sim, 1k viewers with churn and uploads averaging 1.2x the bitrate, 2026-11-24:
- * 55.9 % of the offload bound at 3, 65.1 % at 3.5 and 69.4 % at 4; latency is 1 s higher
- * per half segment of 2 s.
+ * 55.9 % of the offload bound at 3, 65.1 % at 3.5 and 69.4 % at 4. The cost is half a
+ * target duration of latency (1 s with 2 s segments).
  */
 export const P2P_LIVE_SYNC_SEGMENTS = 3.5;
 
