@@ -290,7 +290,7 @@ export class Viewer {
       this.started = true;
       this.record.firstSegmentAt = now;
       this.world.onStart?.(this.record);
-      this.basePos = Math.max(seq * this.segmentS, this.startPos);
+      this.basePos = this.startPos; // the first load is startSeq, which holds startPos
       this.baseT = now;
       this.playing = true;
       this.pushPlayback();

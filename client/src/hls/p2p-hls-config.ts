@@ -1,4 +1,5 @@
 import type { HlsConfig } from 'hls.js';
+import type { HlsBinding } from './hls-binding.js';
 
 /**
  * How far behind the live edge a P2P viewer plays, in target durations (hls.js's
@@ -28,4 +29,21 @@ const LIVE_SYNC_KEYS = [
 export function p2pHlsConfig(user: Partial<HlsConfig> = {}): Partial<HlsConfig> {
   if (LIVE_SYNC_KEYS.some((k) => user[k] !== undefined)) return {};
   return { liveSyncDurationCount: P2P_LIVE_SYNC_SEGMENTS };
+}
+
+/**
+ * The hls.js config of meshcast's own players (the built-in one and the video.js source
+ * handler): no low-latency mode, {@link p2pHlsConfig} when P2P is on (`binding` given), the
+ * caller's config over both, and the binding's fragment loader.
+ */
+export function playerHlsConfig(
+  user: Partial<HlsConfig> | undefined,
+  binding: HlsBinding | undefined,
+): Partial<HlsConfig> {
+  return {
+    lowLatencyMode: false,
+    ...(binding && p2pHlsConfig(user)),
+    ...user,
+    ...(binding && { fLoader: binding.fragmentLoader }),
+  };
 }

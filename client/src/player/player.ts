@@ -3,7 +3,7 @@ import { Emitter } from '../core/emitter.js';
 import { Engine, type EngineConfig } from '../core/engine.js';
 import type { PeerOptions } from '../core/peer.js';
 import { HlsBinding } from '../hls/hls-binding.js';
-import { p2pHlsConfig } from '../hls/p2p-hls-config.js';
+import { playerHlsConfig } from '../hls/p2p-hls-config.js';
 import { SignalingClient } from '../signaling/signaling-client.js';
 import { toPlayerError } from './hls-error.js';
 import { PlaybackMonitor, type PlaybackQoe } from './playback-monitor.js';
@@ -202,12 +202,7 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
         ...(signaling && { sendOverSocket: (r) => signaling.report(r) }),
       });
     }
-    const hls = new Hls({
-      lowLatencyMode: false,
-      ...(this.binding && p2pHlsConfig(options.hlsConfig)),
-      ...options.hlsConfig,
-      ...(this.binding && { fLoader: this.binding.fragmentLoader }),
-    });
+    const hls = new Hls(playerHlsConfig(options.hlsConfig, this.binding));
     this.hls = hls;
     this.binding?.attach(hls, video);
     hls.on(Hls.Events.FRAG_LOADED, (_e, data) => {

@@ -1,7 +1,7 @@
 import Hls, { type ErrorData, type HlsConfig } from 'hls.js';
 import { Engine, type EngineConfig } from '../core/engine.js';
 import { HlsBinding } from '../hls/hls-binding.js';
-import { p2pHlsConfig } from '../hls/p2p-hls-config.js';
+import { playerHlsConfig } from '../hls/p2p-hls-config.js';
 import { toPlayerError } from '../player/hls-error.js';
 import { PlaybackMonitor, type PlaybackQoe } from '../player/playback-monitor.js';
 import type { PlayerError } from '../player/player.js';
@@ -85,12 +85,7 @@ export class MeshcastHlsSource implements SourceHandlerInstance {
       });
       this.binding = new HlsBinding(this.engine);
     }
-    this.hls = new Hls({
-      lowLatencyMode: false,
-      ...(this.binding && p2pHlsConfig(config.hlsConfig)),
-      ...config.hlsConfig,
-      ...(this.binding && { fLoader: this.binding.fragmentLoader }),
-    });
+    this.hls = new Hls(playerHlsConfig(config.hlsConfig, this.binding));
     this.binding?.attach(this.hls, video);
     const levels = player?.qualityLevels?.();
     if (levels) this.quality = new QualityLevelsBridge(this.hls, levels);
