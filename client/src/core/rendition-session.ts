@@ -6,6 +6,7 @@ import { PeerError } from './peer-error.js';
 import {
   cdnFetchMs,
   cdnLineMs,
+  MIN_RANGE_HEAD_BYTES,
   schedule,
   type PlaybackState,
   type SchedulerAction,
@@ -131,9 +132,6 @@ interface Runtime {
   partial?: { peerId: string; bytes: Uint8Array; total: number; start: number; first: number };
 }
 
-/** A peer transfer that left less than this is not worth a range request. */
-const MIN_PARTIAL_BYTES = 16 * 1024;
-
 export interface RenditionSessionOptions {
   rendition: string;
   cdn: CdnLoader;
@@ -180,6 +178,8 @@ export class RenditionSession {
   private avgBytes: number | undefined;
   private cdnRtt: number | undefined;
   private cdnRate: number | undefined;
+  /** The CDN answered a range request with the whole segment, or refused it. */
+  private cdnIgnoresRanges = false;
   private scheduled = false;
   private destroyed = false;
 
@@ -333,6 +333,7 @@ export class RenditionSession {
     return {
       ...(this.cdnRtt !== undefined && { rttMs: this.cdnRtt }),
       ...(this.cdnRate !== undefined && { throughput: this.cdnRate }),
+      ranges: this.o.cdnRanges !== false && !this.cdnIgnoresRanges,
     };
   }
 
@@ -443,7 +444,10 @@ export class RenditionSession {
           this.fetchCdn(rt, 'range-mismatch');
           return;
         }
-        if (partial) this.o.counters.wastedBytes += partial.bytes.length;
+        if (partial) {
+          this.o.counters.wastedBytes += partial.bytes.length;
+          this.cdnIgnoresRanges = true;
+        }
         this.o.counters.cdnSegments++;
         this.accept(rt, r.bytes, abort);
       },
@@ -453,6 +457,7 @@ export class RenditionSession {
         debug('%s cdn %d failed: %s', this.rendition, info.seq, String(err));
         if (partial && err instanceof CdnError && err.type === 'http' && (err.status ?? 0) < 500) {
           // The CDN refused the range (416, a bad Content-Range): the segment whole, now.
+          this.cdnIgnoresRanges = true;
           rt.state = { ...rt.state, status: 'missing', transfer: undefined };
           this.fetchCdn(rt, 'range-refused');
           return;
@@ -657,7 +662,7 @@ export class RenditionSession {
     const total = inbound?.total();
     if (!inbound || total === undefined || this.o.cdnRanges === false) return 0;
     const head = inbound.prefix();
-    if (head.length < MIN_PARTIAL_BYTES || head.length >= total) return 0;
+    if (head.length < MIN_RANGE_HEAD_BYTES || head.length >= total) return 0;
     if (rt.partial && rt.partial.bytes.length >= head.length) return 0;
     this.dropPartial(rt);
     const t = rt.state.transfer;

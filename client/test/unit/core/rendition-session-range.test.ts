@@ -150,3 +150,77 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
     expect(t.counters).toMatchObject({ p2pBytes: 0, cdnBytes: SIZE, wastedBytes: SIZE / 2 });
   });
 });
+
+/**
+ * Segment `seq` (due at `start` s) is asked of a peer while the deadline is far; then the
+ * playhead is 6 s before it and moves in real time, 250 ms a step, while the peer sends
+ * 2 KiB a step (8 B/ms: 8 s for the segment, too slow). Steps on until the segment is
+ * loaded; returns it, where the playhead was when the session cancelled the transfer, and
+ * the bytes the peer had sent by then.
+ */
+async function dripUntilCancelled(
+  t: ReturnType<typeof sessionHarness>,
+  seq: number,
+  start: number,
+) {
+  const peer = new StreamingPeer(`slow-${seq}`);
+  const { pending } = await t.loadHeld(peer, seq, start);
+  const transfer = peer.transfer;
+  expect(transfer?.seq).toBe(seq);
+  let loaded: Awaited<typeof pending> | undefined;
+  void pending.then((l) => (loaded = l));
+  let position = start - 6;
+  let sent = 0;
+  let at: number | undefined;
+  while (!loaded && position < start) {
+    t.advance(250);
+    position += 0.25;
+    if (at === undefined) {
+      peer.chunk(big(seq), sent, sent + 2048, SIZE);
+      sent += 2048;
+    }
+    t.session.setPlayback({ position, rate: 1 }, true);
+    await t.settle(0);
+    if (at === undefined && transfer?.options.signal?.aborted) at = position;
+  }
+  expect(at).toBeDefined();
+  expect(loaded && same(loaded.bytes, big(seq))).toBe(true);
+  return { at: at ?? NaN, sent, loadedAt: position };
+}
+
+describe('RenditionSession: a too-slow peer transfer', () => {
+  it('keeps sending until the CDN line of what it has not sent; the CDN sends only that', async () => {
+    const t = sessionHarness({ cdnBody: big });
+    const { at, sent, loadedAt } = await dripUntilCancelled(t, 105, 30);
+    // The CDN (300 ms, 1 Mbit/s assumed) needs ~0.7 s for the rest, plus the 1 s margin:
+    // the peer sent for ~4.5 s, not 1 s as when it was cancelled as soon as it would miss.
+    expect(at).toBeGreaterThanOrEqual(28);
+    expect(loadedAt).toBeLessThan(30);
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${sent}-`]);
+    expect(t.counters).toMatchObject({ p2pBytes: sent, cdnBytes: SIZE - sent, wastedBytes: 0 });
+    t.session.destroy();
+  });
+
+  it('is cancelled as soon as it would miss when ranges are off', async () => {
+    const t = sessionHarness({ cdnBody: big, session: { cdnRanges: false } });
+    const { at, loadedAt } = await dripUntilCancelled(t, 105, 30);
+    expect(at).toBeLessThanOrEqual(25);
+    expect(loadedAt).toBeLessThan(30);
+    expect(t.cdnRangeHeaders).toEqual(['']);
+    t.session.destroy();
+  });
+
+  it('is cancelled as soon as it would miss once the CDN ignored a range', async () => {
+    const t = sessionHarness({ cdnBody: big, cdnRanges: false });
+    const first = await dripUntilCancelled(t, 105, 30);
+    expect(first.at).toBeGreaterThanOrEqual(28);
+    expect(first.loadedAt).toBeLessThan(30);
+    // The CDN sent it whole: the peer's head is wasted, and later heads are not waited for.
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${first.sent}-`]);
+    expect(t.counters.wastedBytes).toBe(first.sent);
+    const second = await dripUntilCancelled(t, 106, 40);
+    expect(second.at).toBeLessThanOrEqual(35);
+    expect(second.loadedAt).toBeLessThan(40);
+    t.session.destroy();
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SCHEDULER_CONFIG,
   deadlineMs,
+  MIN_RANGE_HEAD_BYTES,
   resolveSchedulerConfig,
   schedule,
   type PeerState,
@@ -138,6 +139,45 @@ describe('schedule', () => {
     expect(actions[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
     // Its only holder failed, 1.75 s of slack left: wait for another holder a little.
     expect(actions).toHaveLength(1);
+  });
+
+  it('with CDN ranges, keeps a too-slow transfer until the CDN line of its rest', () => {
+    // 40 KB of 200 KB in 1 s: 40 B/ms, 4 s left. The CDN sends the other 160 KB in 50 +
+    // 160 ms; with the 1000 ms margin the rest's line is 1210 ms before the deadline.
+    const slow = (deadline: number, received = 40_000): SegmentState =>
+      seg(101, {
+        start: 200 + deadline / 1000,
+        status: 'peer',
+        transfer: {
+          peerId: 'a',
+          startedAt: NOW - 1000,
+          lastProgressAt: NOW,
+          received,
+          total: 200_000,
+        },
+      });
+    const ranged = (s: SegmentState) =>
+      schedule(
+        input({
+          segments: [s],
+          peers: [peer('a', [101])],
+          cdn: { rttMs: 50, throughput: 1000, ranges: true },
+        }),
+        config,
+      );
+    expect(ranged(slow(3000))).toEqual([]);
+    expect(ranged(slow(1250))).toEqual([]);
+    expect(ranged(slow(1200))).toEqual([
+      { type: 'cancel', seq: 101, reason: 'too-slow' },
+      { type: 'cdn', seq: 101, reason: 'deadline' },
+    ]);
+    // A head under MIN_RANGE_HEAD_BYTES is not kept: the whole segment's line (1250 ms).
+    const head = MIN_RANGE_HEAD_BYTES - 1;
+    expect(ranged(slow(1300, head))).toEqual([]);
+    expect(ranged(slow(1240, head))[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
+    // Without ranges the same transfer is cancelled as soon as it would miss.
+    const plain = input({ segments: [slow(3000)], peers: [peer('a', [101])] });
+    expect(schedule(plain, config)[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
   });
 
   it('fetches a segment whose holders all failed from the CDN once little slack is left', () => {
