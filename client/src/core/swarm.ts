@@ -7,6 +7,24 @@ import type { UploadLimiter } from './upload-limiter.js';
 
 const debug = createDebug('meshcast:swarm');
 
+/**
+ * The key under which every signal a swarm sends carries its viewer id: random per swarm, it
+ * outlives signaling reconnects (which change the peer id). simple-peer ignores the key.
+ */
+export const SIGNAL_VIEWER_KEY = 'viewer';
+
+/** A connection's identities: our peer id when it was made, and the remote's viewer id. */
+interface Link {
+  localId: string | undefined;
+  remoteViewer?: string;
+}
+
+/** 128 random bits, hex. */
+function randomViewerId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** What a swarm needs from the signaling connection ({@link SignalingClient} provides it). */
 export interface SwarmSignaling {
   /** Rejects with an error carrying a `code` when the server refuses. */
@@ -104,6 +122,9 @@ export class Swarm extends Emitter<SwarmEvents> {
   private readonly banned = new Set<string>();
   /** Remote ids we made the offer to (for glare resolution). */
   private readonly initiated = new Set<string>();
+  private readonly links = new WeakMap<Peer, Link>();
+  /** Sent with every signal, so that a neighbour knows us under a new peer id. */
+  private readonly viewerId = randomViewerId();
   private readonly onSignal = (m: RelayedSignal): void => {
     this.handleSignal(m);
   };
@@ -213,10 +234,14 @@ export class Swarm extends Emitter<SwarmEvents> {
         !this.options.downloadOnly && { arriving: this.options.arriving }),
     });
     this.peers.set(remoteId, peer);
+    this.links.set(peer, { localId: this.selfId });
     if (initiator) this.initiated.add(remoteId);
     else this.initiated.delete(remoteId);
     peer.on('signal', (data) => {
-      this.options.signaling.signal(this.id, remoteId, data as Record<string, unknown>);
+      this.options.signaling.signal(this.id, remoteId, {
+        ...(data as Record<string, unknown>),
+        [SIGNAL_VIEWER_KEY]: this.viewerId,
+      });
     });
     let opened = false;
     peer.on('connect', () => {
@@ -255,9 +280,35 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   private handleSignal(m: RelayedSignal): void {
     if (m.swarm !== this.id || this.destroyed) return;
-    debug('%s signal %s from %s', this.id, String(m.data.type), m.from);
+    const { [SIGNAL_VIEWER_KEY]: viewer, ...data } = m.data;
+    const remoteViewer = typeof viewer === 'string' && viewer.length <= 64 ? viewer : undefined;
+    debug('%s signal %s from %s', this.id, String(data.type), m.from);
     let peer = this.peers.get(m.from);
-    if (peer && !peer.connected && this.initiated.has(m.from) && m.data.type === 'offer') {
+    if (peer && this.links.get(peer)?.localId !== this.selfId) {
+      // The signal is for our current peer id; this connection was made under an earlier one
+      // (before a signaling reconnect), so the remote is starting a second connection to us.
+      // Fed into the open one, its offer and candidates would break it: it stays as it is.
+      if (peer.connected) {
+        debug('%s keeps its connection to %s from before its id changed', this.id, m.from);
+        return;
+      }
+      // Still opening: its signals went to our old id and will not come. The new attempt wins.
+      this.peers.delete(m.from);
+      peer.destroy();
+      peer = undefined;
+    }
+    if (!peer && remoteViewer !== undefined) {
+      const same = [...this.peers.values()].find(
+        (p) => this.links.get(p)?.remoteViewer === remoteViewer,
+      );
+      if (same) {
+        // A neighbour we are connected to, under the new id a signaling reconnect gave it.
+        debug('%s: %s is %s under a new id, already connected', this.id, m.from, same.id);
+        this.failed.add(m.from);
+        return;
+      }
+    }
+    if (peer && !peer.connected && this.initiated.has(m.from) && data.type === 'offer') {
       // Both sides offered at once (glare): the lower id keeps its offer, the other answers.
       if ((this.selfId ?? '') < m.from) return;
       this.peers.delete(m.from);
@@ -265,7 +316,10 @@ export class Swarm extends Emitter<SwarmEvents> {
       peer = undefined;
     }
     peer ??= this.connect(m.from, false);
-    peer?.signal(m.data);
+    if (!peer) return;
+    const link = this.links.get(peer);
+    if (link && remoteViewer !== undefined) link.remoteViewer ??= remoteViewer;
+    peer.signal(data);
   }
 
   /** Advertises our upload rate to every neighbour when it changed by more than a quarter. */
