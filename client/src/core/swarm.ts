@@ -298,14 +298,20 @@ export class Swarm extends Emitter<SwarmEvents> {
       peer = undefined;
     }
     if (!peer && remoteViewer !== undefined) {
+      // A neighbour we know under the id it had before a signaling reconnect.
       const same = [...this.peers.values()].find(
         (p) => this.links.get(p)?.remoteViewer === remoteViewer,
       );
-      if (same) {
-        // A neighbour we are connected to, under the new id a signaling reconnect gave it.
+      if (same?.connected) {
         debug('%s: %s is %s under a new id, already connected', this.id, m.from, same.id);
         this.failed.add(m.from);
         return;
+      }
+      if (same) {
+        // Still opening under its old id, which can no longer be signalled: the new one wins.
+        this.peers.delete(same.id);
+        this.initiated.delete(same.id);
+        same.destroy();
       }
     }
     if (peer && !peer.connected && this.initiated.has(m.from) && data.type === 'offer') {
