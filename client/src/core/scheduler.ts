@@ -27,8 +27,8 @@ import { seederRank, weightedSeederRank } from './seeder-rank.js';
 import { RELAY_WITHHELD_BYTES } from './wire.js';
 
 /**
- * A peer transfer's head shorter than this is not worth a range request: the CDN sends the
- * segment whole, bytes.
+ * A peer transfer's head shorter than this many bytes is not worth a range request: the CDN
+ * sends the segment whole.
  */
 export const MIN_RANGE_HEAD_BYTES = 16 * 1024;
 
@@ -344,7 +344,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
         deadline - cdnRestMs > 0 &&
         remainingMs > cdnRestMs &&
         // Its head is kept: it brings more until the rest must go to the CDN.
-        (input.cdn.ranges !== true || deadline - cdnRestMs - config.cdnMarginMs <= 0);
+        (input.cdn.ranges !== true || cdnLineMs(s, playback, cdnRestMs, config) <= 0);
       if (stalled || tooSlow) {
         actions.push({ type: 'cancel', seq: s.seq, reason: stalled ? 'stalled' : 'too-slow' });
         if (t.peerId) peerLoad.set(t.peerId, (peerLoad.get(t.peerId) ?? 1) - 1);

@@ -11,7 +11,7 @@ const debug = createDebug('meshcast:swarm');
  * The key under which every signal a swarm sends carries its viewer id: random per swarm, it
  * outlives signaling reconnects (which change the peer id). simple-peer ignores the key.
  */
-export const SIGNAL_VIEWER_KEY = 'viewer';
+const SIGNAL_VIEWER_KEY = 'viewer';
 
 /** A connection's identities: our peer id when it was made, and the remote's viewer id. */
 interface Link {

@@ -155,8 +155,8 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
  * Segment `seq` (due at `start` s) is asked of a peer while the deadline is far; then the
  * playhead is 6 s before it and moves in real time, 250 ms a step, while the peer sends
  * 2 KiB a step (8 B/ms: 8 s for the segment, too slow). Steps on until the segment is
- * loaded; returns it, where the playhead was when the session cancelled the transfer, and
- * the bytes the peer had sent by then.
+ * loaded and checks its bytes. Returns where the playhead was when the session cancelled the
+ * transfer, the bytes the peer had sent by then, and where it was when the segment loaded.
  */
 async function dripUntilCancelled(
   t: ReturnType<typeof sessionHarness>,
