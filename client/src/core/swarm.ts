@@ -297,13 +297,19 @@ export class Swarm extends Emitter<SwarmEvents> {
       peer.destroy();
       peer = undefined;
     }
-    if (!peer && remoteViewer !== undefined) {
+    if (remoteViewer !== undefined) {
       // A neighbour we know under the id it had before a signaling reconnect.
       const same = [...this.peers.values()].find(
-        (p) => this.links.get(p)?.remoteViewer === remoteViewer,
+        (p) => p !== peer && this.links.get(p)?.remoteViewer === remoteViewer,
       );
       if (same?.connected) {
         debug('%s: %s is %s under a new id, already connected', this.id, m.from, same.id);
+        // Both of us may have offered to the other's new id at once: ours gives up too.
+        if (peer && !peer.connected) {
+          this.peers.delete(m.from);
+          this.initiated.delete(m.from);
+          peer.destroy();
+        }
         this.failed.add(m.from);
         return;
       }
