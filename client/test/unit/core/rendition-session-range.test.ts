@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
 import { SegmentVerifier } from '../../../src/core/segment-verifier.js';
 import { sessionHarness, StreamingPeer } from '../../support/session-fakes.js';
 
@@ -189,8 +190,11 @@ async function dripUntilCancelled(
 }
 
 describe('RenditionSession: a too-slow peer transfer', () => {
+  // No segment loaded yet: the scheduler assumes our 64 KiB segments, not its 250 KB default.
+  const scheduler = { ...DEFAULT_SCHEDULER_CONFIG, initialSegmentBytes: SIZE };
+
   it('keeps sending until the CDN line of what it has not sent; the CDN sends only that', async () => {
-    const t = sessionHarness({ cdnBody: big });
+    const t = sessionHarness({ cdnBody: big, session: { scheduler } });
     const { at, sent, loadedAt } = await dripUntilCancelled(t, 105, 30);
     // The CDN (300 ms, 1 Mbit/s assumed) needs ~0.7 s for the rest, plus the 1 s margin:
     // the peer sent for ~4.5 s, not 1 s as when it was cancelled as soon as it would miss.
@@ -202,7 +206,7 @@ describe('RenditionSession: a too-slow peer transfer', () => {
   });
 
   it('is cancelled as soon as it would miss when ranges are off', async () => {
-    const t = sessionHarness({ cdnBody: big, session: { cdnRanges: false } });
+    const t = sessionHarness({ cdnBody: big, session: { scheduler, cdnRanges: false } });
     const { at, loadedAt } = await dripUntilCancelled(t, 105, 30);
     expect(at).toBeLessThanOrEqual(25);
     expect(loadedAt).toBeLessThan(30);
@@ -211,7 +215,7 @@ describe('RenditionSession: a too-slow peer transfer', () => {
   });
 
   it('is cancelled as soon as it would miss once the CDN ignored a range', async () => {
-    const t = sessionHarness({ cdnBody: big, cdnRanges: false });
+    const t = sessionHarness({ cdnBody: big, cdnRanges: false, session: { scheduler } });
     const first = await dripUntilCancelled(t, 105, 30);
     expect(first.at).toBeGreaterThanOrEqual(28);
     expect(first.loadedAt).toBeLessThan(30);

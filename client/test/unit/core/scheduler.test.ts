@@ -175,6 +175,10 @@ describe('schedule', () => {
     const head = MIN_RANGE_HEAD_BYTES - 1;
     expect(ranged(slow(1300, head))).toEqual([]);
     expect(ranged(slow(1240, head))[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
+    // A peer that claims a smaller segment than the average (100 KB of 200 KB) does not
+    // move the line later: the CDN may have to send the whole average.
+    const small = { ...slow(1200), transfer: { ...slow(1200).transfer!, total: 100_000 } };
+    expect(ranged(small)[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
     // Without ranges the same transfer is cancelled as soon as it would miss.
     const plain = input({ segments: [slow(3000)], peers: [peer('a', [101])] });
     expect(schedule(plain, config)[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
