@@ -293,8 +293,7 @@ export class Swarm extends Emitter<SwarmEvents> {
         return;
       }
       // Still opening: its signals went to our old id and will not come. The new attempt wins.
-      this.peers.delete(m.from);
-      peer.destroy();
+      this.dropOpening(m.from, peer);
       peer = undefined;
     }
     if (remoteViewer !== undefined) {
@@ -305,26 +304,19 @@ export class Swarm extends Emitter<SwarmEvents> {
       if (same?.connected) {
         debug('%s: %s is %s under a new id, already connected', this.id, m.from, same.id);
         // Both of us may have offered to the other's new id at once: ours gives up too.
-        if (peer && !peer.connected) {
-          this.peers.delete(m.from);
-          this.initiated.delete(m.from);
-          peer.destroy();
-        }
+        if (peer && !peer.connected) this.dropOpening(m.from, peer);
         this.failed.add(m.from);
         return;
       }
       if (same) {
         // Still opening under its old id, which can no longer be signalled: the new one wins.
-        this.peers.delete(same.id);
-        this.initiated.delete(same.id);
-        same.destroy();
+        this.dropOpening(same.id, same);
       }
     }
     if (peer && !peer.connected && this.initiated.has(m.from) && data.type === 'offer') {
       // Both sides offered at once (glare): the lower id keeps its offer, the other answers.
       if ((this.selfId ?? '') < m.from) return;
-      this.peers.delete(m.from);
-      peer.destroy();
+      this.dropOpening(m.from, peer);
       peer = undefined;
     }
     peer ??= this.connect(m.from, false);
@@ -332,6 +324,13 @@ export class Swarm extends Emitter<SwarmEvents> {
     const link = this.links.get(peer);
     if (link && remoteViewer !== undefined) link.remoteViewer ??= remoteViewer;
     peer.signal(data);
+  }
+
+  /** Drops a connection that is still opening, before a new attempt to the same viewer. */
+  private dropOpening(remoteId: string, peer: Peer): void {
+    this.peers.delete(remoteId);
+    this.initiated.delete(remoteId);
+    peer.destroy();
   }
 
   /** Advertises our upload rate to every neighbour when it changed by more than a quarter. */
