@@ -16,3 +16,12 @@ export function concatBytes(
   }
   return out;
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** `bytes` as lowercase hex, two characters a byte. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += HEX[b] ?? '';
+  return out;
+}

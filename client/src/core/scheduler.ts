@@ -339,7 +339,8 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
       // What the CDN needs if the transfer ends now: the rest when it completes a head. The
       // peer's claimed size counts no smaller than the average: a lie that shortened the rest
       // would be found only by the range answer, and the whole segment fetched late.
-      const ranged = input.cdn.ranges === true && t.received >= MIN_RANGE_HEAD_BYTES;
+      const ranges = input.cdn.ranges === true;
+      const ranged = ranges && t.received >= MIN_RANGE_HEAD_BYTES;
       const cdnRestMs = ranged
         ? cdnFetchMs(input.cdn, Math.max(t.total ?? size, size) - t.received, config)
         : cdnFinishMs;
@@ -348,7 +349,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
         deadline - cdnRestMs > 0 &&
         remainingMs > cdnRestMs &&
         // Its head is kept: it brings more until the rest must go to the CDN.
-        (input.cdn.ranges !== true || cdnLineMs(s, playback, cdnRestMs, config) <= 0);
+        (!ranges || cdnLineMs(s, playback, cdnRestMs, config) <= 0);
       if (stalled || tooSlow) {
         actions.push({ type: 'cancel', seq: s.seq, reason: stalled ? 'stalled' : 'too-slow' });
         if (t.peerId) peerLoad.set(t.peerId, (peerLoad.get(t.peerId) ?? 1) - 1);

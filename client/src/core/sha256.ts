@@ -1,18 +1,11 @@
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { toHex } from './bytes.js';
 
 /** SHA-256 of `bytes` as 64 lowercase hex characters. */
 export type Digest = (bytes: Uint8Array) => Promise<string>;
 
 interface SubtleLike {
   digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
-}
-
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += HEX[b] ?? '';
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import type { IceConfig, RelayedSignal } from '../signaling/protocol.js';
 import type { JoinResult, RejoinOutcome } from '../signaling/signaling-client.js';
+import { toHex } from './bytes.js';
 import { Emitter } from './emitter.js';
 import { Peer, type PeerConfig, type PeerOptions } from './peer.js';
 import type { UploadLimiter } from './upload-limiter.js';
@@ -17,12 +18,6 @@ const SIGNAL_VIEWER_KEY = 'viewer';
 interface Link {
   localId: string | undefined;
   remoteViewer?: string;
-}
-
-/** 128 random bits, hex. */
-function randomViewerId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** What a swarm needs from the signaling connection ({@link SignalingClient} provides it). */
@@ -123,8 +118,11 @@ export class Swarm extends Emitter<SwarmEvents> {
   /** Remote ids we made the offer to (for glare resolution). */
   private readonly initiated = new Set<string>();
   private readonly links = new WeakMap<Peer, Link>();
-  /** Sent with every signal, so that a neighbour knows us under a new peer id. */
-  private readonly viewerId = randomViewerId();
+  /**
+   * 128 random bits in hex, sent with every signal, so that a neighbour knows us under a new
+   * peer id.
+   */
+  private readonly viewerId = toHex(crypto.getRandomValues(new Uint8Array(16)));
   private readonly onSignal = (m: RelayedSignal): void => {
     this.handleSignal(m);
   };
