@@ -4,6 +4,7 @@ import {
   RENDITION_PATTERN,
   type QoeReport,
 } from '../signaling/protocol.js';
+import { toHex } from '../core/bytes.js';
 import type { PlayerStats } from './player.js';
 
 export interface QoeReporterOptions {
@@ -55,7 +56,11 @@ export function toReport(
  * (`navigator.sendBeacon`, which survives the page going away).
  */
 export class QoeReporter {
-  readonly sessionId = crypto.randomUUID();
+  /**
+   * 128 random bits as hex. Not `crypto.randomUUID()`: that exists only in secure contexts,
+   * and a site may serve the player over plain HTTP.
+   */
+  readonly sessionId = toHex(crypto.getRandomValues(new Uint8Array(16)));
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly endpoint: string;
   private readonly abort = new AbortController();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { newViewerContext } from '../../../test/support/chromium.js';
+import { launchChromium, newViewerContext } from '../../../test/support/chromium.js';
 import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
+import { waitUntil } from '../../../test/support/wait.js';
 
 const e2e = useE2eFixture();
 
@@ -93,6 +94,41 @@ describe('watch page', () => {
     await page.click('#unmute');
     expect(await page.evaluate(() => document.querySelector('video')?.muted)).toBe(false);
     await context.close();
+  });
+
+  it('plays on a plain-HTTP page under a host name (not a secure context)', async () => {
+    // Browsers treat http://127.0.0.1 as secure; a site's own host name over HTTP is not, and
+    // there the APIs of secure contexts (crypto.randomUUID, crypto.subtle) do not exist.
+    const { port } = new URL(e2e.server.url);
+    const browser = await launchChromium(['--host-resolver-rules=MAP meshcast.test 127.0.0.1']);
+    const qoe = e2e.server.qoe;
+    const ingest = qoe.ingest.bind(qoe);
+    const reported: string[] = [];
+    qoe.ingest = (report) => {
+      reported.push(report.sessionId);
+      return ingest(report);
+    };
+    try {
+      const context = await newViewerContext(browser);
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://meshcast.test:${port}/watch/demo`);
+      expect(await page.evaluate(() => window.isSecureContext)).toBe(false);
+      await page.waitForFunction(
+        () => (document.querySelector('video')?.currentTime ?? 0) > 2,
+        null,
+        { timeout: 30_000 },
+      );
+      expect(errors).toEqual([]);
+      // The player reports its QoE (every 5 s): the server takes the report.
+      reported.length = 0;
+      await waitUntil('a QoE report from the page', () => reported.length > 0, 12_000);
+      expect(reported[0]).toMatch(/^[0-9a-f]{32}$/);
+    } finally {
+      qoe.ingest = ingest;
+      await browser.close();
+    }
   });
 
   it('explains an unknown channel instead of showing a blank page', async () => {
