@@ -53,7 +53,8 @@ export interface EngineConfig {
   /**
    * When a peer transfer is cancelled or fails part way, ask the CDN only for the rest of the
    * segment (`Range: bytes=N-`) and join it to the bytes the peer sent; the whole segment is
-   * verified as a peer segment. Off: the CDN sends the whole segment again. @default true
+   * verified as a peer segment. Off, or once the CDN answered a range request whole or refused
+   * it: the CDN sends the whole segment again. @default true
    */
   cdnRanges: boolean;
 }

@@ -155,7 +155,8 @@ export interface RenditionSessionOptions {
   /**
    * When a peer transfer is cancelled or fails part way, keep the bytes it brought and ask the
    * CDN only for the rest (`Range: bytes=N-`); the whole segment is verified as any peer
-   * segment is. A CDN that ignores ranges sends it whole. @default true
+   * segment is. Once the CDN answers a range request whole or refuses it, the session keeps
+   * no more heads and asks for whole segments. @default true
    */
   cdnRanges?: boolean;
 }
@@ -178,7 +179,10 @@ export class RenditionSession {
   private avgBytes: number | undefined;
   private cdnRtt: number | undefined;
   private cdnRate: number | undefined;
-  /** The CDN answered a range request with the whole segment, or refused it. */
+  /**
+   * The CDN answered a range request with the whole segment, or refused it: from then on no
+   * head is kept and no range asked for, as with `cdnRanges: false`.
+   */
   private cdnIgnoresRanges = false;
   private scheduled = false;
   private destroyed = false;
@@ -333,8 +337,13 @@ export class RenditionSession {
     return {
       ...(this.cdnRtt !== undefined && { rttMs: this.cdnRtt }),
       ...(this.cdnRate !== undefined && { throughput: this.cdnRate }),
-      ranges: this.o.cdnRanges !== false && !this.cdnIgnoresRanges,
+      ranges: this.cdnTakesRanges(),
     };
+  }
+
+  /** Whether a peer's head is worth keeping for a CDN range request. */
+  private cdnTakesRanges(): boolean {
+    return this.o.cdnRanges !== false && !this.cdnIgnoresRanges;
   }
 
   /**
@@ -401,7 +410,8 @@ export class RenditionSession {
           (p.busyUntil ?? 0) <= this.o.now(),
       );
     // The rest of a segment a peer transfer left part way, if there is one.
-    const partial = this.o.cdnRanges === false ? undefined : rt.partial;
+    if (!this.cdnTakesRanges()) this.dropPartial(rt);
+    const partial = rt.partial;
     rt.partial = undefined;
     const options = {
       signal: abort.signal,
@@ -660,7 +670,7 @@ export class RenditionSession {
     const inbound = rt.inbound;
     rt.inbound = undefined;
     const total = inbound?.total();
-    if (!inbound || total === undefined || this.o.cdnRanges === false) return 0;
+    if (!inbound || total === undefined || !this.cdnTakesRanges()) return 0;
     const head = inbound.prefix();
     if (head.length < MIN_RANGE_HEAD_BYTES || head.length >= total) return 0;
     if (rt.partial && rt.partial.bytes.length >= head.length) return 0;

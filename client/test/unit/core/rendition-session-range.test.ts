@@ -96,6 +96,25 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
     t.session.destroy();
   });
 
+  it('stops asking for ranges once the CDN answered one whole', async () => {
+    const t = sessionHarness({ cdnBody: big, cdnRanges: false });
+    for (const [seq, start] of [
+      [105, 30],
+      [106, 40],
+    ] as const) {
+      const peer = new StreamingPeer(`p${seq}`);
+      const { pending } = await t.loadHeld(peer, seq, start);
+      peer.chunk(big(seq), 0, SIZE / 2, SIZE);
+      t.session.setPlayback({ position: start - 1.5, rate: 1 }, true);
+      peer.transfer?.fail();
+      expect(same((await pending).bytes, big(seq))).toBe(true);
+    }
+    // The second head is not worth keeping: that CDN would send the segment whole anyway.
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`, '']);
+    expect(t.counters).toMatchObject({ p2pBytes: 0, cdnBytes: 2 * SIZE, wastedBytes: SIZE });
+    t.session.destroy();
+  });
+
   it('bans a peer whose head does not verify and fetches the segment whole', async () => {
     const verifier = new SegmentVerifier({ hashWaitMs: 50 });
     verifier.addHashes([
