@@ -93,6 +93,8 @@ export interface EngineOptions {
 export interface EngineStats extends TrafficCounters, IntegrityCounters {
   /** Open peer connections in the active rendition's swarm. */
   peers: number;
+  /** Peer connections of the active rendition's swarm that are still opening. */
+  connecting: number;
   /** The rendition the player loads now. */
   rendition: string | undefined;
   /** Our id in the active swarm. */
@@ -220,6 +222,7 @@ export class Engine extends Emitter<EngineEvents> {
       ...this.counters,
       ...this.integrity.counters,
       peers: session?.peerCount ?? 0,
+      connecting: session?.connectingCount ?? 0,
       rendition: this.active,
       peerId: session?.peerId,
     };

@@ -55,6 +55,8 @@ export interface SessionSwarm {
   /** Our id in the swarm, once joined. */
   readonly peerId: string | undefined;
   connectedPeers(): readonly SessionPeer[];
+  /** Connections still opening (signalling, ICE). @default none counted */
+  connectingCount?(): number;
   /** Disconnects a neighbour and never connects to it again (it sent corrupt bytes). */
   ban?(peerId: string): void;
   /** Tells every neighbour of a buffer-map change. */
@@ -195,6 +197,11 @@ export class RenditionSession {
   /** Open peer connections in this rendition's swarm. */
   get peerCount(): number {
     return this.swarm?.connectedPeers().length ?? 0;
+  }
+
+  /** Peer connections still opening. */
+  get connectingCount(): number {
+    return this.swarm?.connectingCount?.() ?? 0;
   }
 
   /** Our id in the swarm, once joined. */

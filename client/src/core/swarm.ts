@@ -113,6 +113,11 @@ export class Swarm extends Emitter<SwarmEvents> {
   private readonly config: SwarmConfig;
   private readonly peers = new Map<string, Peer>();
   private readonly failed = new Set<string>();
+  /**
+   * Peer ids of neighbours we are linked to under another id (after a signaling reconnect),
+   * with their viewer id: left out of `more` answers while that link lasts.
+   */
+  private readonly aliases = new Map<string, string>();
   /** Peers banned for this session (corrupt segments, malformed or flooding messages). */
   private readonly banned = new Set<string>();
   /** Remote ids we made the offer to (for glare resolution). */
@@ -162,6 +167,11 @@ export class Swarm extends Emitter<SwarmEvents> {
 
   get size(): number {
     return this.peers.size;
+  }
+
+  /** Connections still opening (signalling, ICE). */
+  connectingCount(): number {
+    return this.peers.size - this.connectedPeers().length;
   }
 
   /** Joins the swarm and connects to the neighbours the server gives. */
@@ -282,12 +292,25 @@ export class Swarm extends Emitter<SwarmEvents> {
     const remoteViewer = typeof viewer === 'string' && viewer.length <= 64 ? viewer : undefined;
     debug('%s signal %s from %s', this.id, String(data.type), m.from);
     let peer = this.peers.get(m.from);
+    if (Object.keys(data).length === 0) {
+      // Only a viewer id: the neighbour is linked to us already under another id, and ignores
+      // our attempt to reach it under this one. Ours gives up now, not at its connect timeout.
+      if (peer && !peer.connected && remoteViewer !== undefined) {
+        if (this.linkTo(remoteViewer, peer)?.connected) {
+          debug('%s: %s is linked to us under another id; our attempt gives up', this.id, m.from);
+          this.dropOpening(m.from, peer);
+          this.aliases.set(m.from, remoteViewer);
+        }
+      }
+      return;
+    }
     if (peer && this.links.get(peer)?.localId !== this.selfId) {
       // The signal is for our current peer id; this connection was made under an earlier one
       // (before a signaling reconnect), so the remote is starting a second connection to us.
       // Fed into the open one, its offer and candidates would break it: it stays as it is.
       if (peer.connected) {
         debug('%s keeps its connection to %s from before its id changed', this.id, m.from);
+        this.answerAlreadyLinked(m.from, data);
         return;
       }
       // Still opening: its signals went to our old id and will not come. The new attempt wins.
@@ -296,14 +319,13 @@ export class Swarm extends Emitter<SwarmEvents> {
     }
     if (remoteViewer !== undefined) {
       // A neighbour we know under the id it had before a signaling reconnect.
-      const same = [...this.peers.values()].find(
-        (p) => p !== peer && this.links.get(p)?.remoteViewer === remoteViewer,
-      );
+      const same = this.linkTo(remoteViewer, peer);
       if (same?.connected) {
         debug('%s: %s is %s under a new id, already connected', this.id, m.from, same.id);
         // Both of us may have offered to the other's new id at once: ours gives up too.
         if (peer && !peer.connected) this.dropOpening(m.from, peer);
-        this.failed.add(m.from);
+        this.aliases.set(m.from, remoteViewer);
+        this.answerAlreadyLinked(m.from, data);
         return;
       }
       if (same) {
@@ -322,6 +344,23 @@ export class Swarm extends Emitter<SwarmEvents> {
     const link = this.links.get(peer);
     if (link && remoteViewer !== undefined) link.remoteViewer ??= remoteViewer;
     peer.signal(data);
+  }
+
+  /** Our connection (open or opening) to the viewer `viewer`, other than `except`. */
+  private linkTo(viewer: string, except: Peer | undefined): Peer | undefined {
+    for (const p of this.peers.values()) {
+      if (p !== except && this.links.get(p)?.remoteViewer === viewer) return p;
+    }
+    return undefined;
+  }
+
+  /**
+   * Tells a neighbour whose new attempt we ignore (we are linked to it under another id) to
+   * drop it: a signal that carries only our viewer id, once per offer or answer.
+   */
+  private answerAlreadyLinked(remoteId: string, data: Record<string, unknown>): void {
+    if (data.type !== 'offer' && data.type !== 'answer') return;
+    this.options.signaling.signal(this.id, remoteId, { [SIGNAL_VIEWER_KEY]: this.viewerId });
   }
 
   /** Drops a connection that is still opening, before a new attempt to the same viewer. */
@@ -359,7 +398,7 @@ export class Swarm extends Emitter<SwarmEvents> {
       }
     }
     if (this.peers.size >= this.config.minPeers) return;
-    const exclude = [...this.peers.keys(), ...this.failed, ...this.banned];
+    const exclude = [...this.peers.keys(), ...this.failed, ...this.banned, ...this.liveAliases()];
     let neighbours: string[];
     try {
       neighbours = await this.options.signaling.more(this.id, exclude);
@@ -371,6 +410,17 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (this.isDestroyed()) return;
     for (const id of neighbours) this.connect(id, true);
     if (neighbours.length === 0) this.failed.clear(); // give old partners another chance
+  }
+
+  /** The aliases whose neighbour is still linked to us under another id; forgets the rest. */
+  private liveAliases(): string[] {
+    const linked = new Set<string>();
+    for (const p of this.connectedPeers()) {
+      const viewer = this.links.get(p)?.remoteViewer;
+      if (viewer !== undefined) linked.add(viewer);
+    }
+    for (const [id, viewer] of this.aliases) if (!linked.has(viewer)) this.aliases.delete(id);
+    return [...this.aliases.keys()];
   }
 
   private isDestroyed(): boolean {
