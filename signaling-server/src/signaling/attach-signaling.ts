@@ -127,10 +127,10 @@ export function attachSignaling(
 
   const dispatcher = new Dispatcher(ctx, HANDLERS, config, now);
   io.on('connection', (socket) => {
+    compactConnection(socket, config.localityHeader);
     socket.data.swarms = [];
     dispatcher.bind(socket);
     socket.on('disconnect', onDisconnect);
-    compactConnection(socket, config.localityHeader);
   });
 
   // One function for every socket (socket.io calls it with the socket as `this`).

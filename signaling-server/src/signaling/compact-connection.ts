@@ -1,11 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { SignalingSocket } from './handlers/handler.js';
 import { releaseFrameMasks } from './release-frame-mask.js';
-import {
-  lazySocketAcks,
-  releaseReceiverBuffers,
-  releaseSentCallbacks,
-} from './release-idle-arrays.js';
 
 /** Request headers that signaling reads after the handshake (the locality header is added). */
 const HANDSHAKE_HEADERS = ['origin', 'host', 'x-forwarded-for'] as const;
@@ -16,8 +11,6 @@ const EMPTY: Readonly<Record<string, never>> = Object.freeze({});
 /** The parts of an engine.io connection that keep per-connection garbage alive. */
 interface EngineConnection {
   request: unknown;
-  /** engine.io: what removes the listeners it put on the current transport. */
-  cleanupFn?: unknown;
   transport?: { name?: string; socket?: WsSocket };
   once(event: 'upgrade', listener: () => void): unknown;
 }
@@ -47,13 +40,9 @@ const NO_KEYS: object = Object.freeze(Object.create(null) as object);
  *   the `auth` payload and the date string;
  * - `ws`'s mask of the last frame, which keeps that frame's TCP read alive
  *   ({@link releaseFrameMasks});
- * - it rebuilds the listener tables (`_events`) of the connection's six EventEmitters
- *   (socket.io and engine.io sockets, transport, `ws` socket and receiver, TCP socket);
- * - it copies the listener arrays that keep a few entries for the connection's life to their
- *   exact length, frees the queues that fill and empty with each message once they are
- *   empty, and makes socket.io's map of pending acks lazy ({@link trimArrays}).
- * A connection that starts with long polling is compacted again once it upgrades. Call it
- * once the connection's handlers are bound.
+ * - and it rebuilds the listener tables (`_events`) of the connection's six EventEmitters
+ *   (socket.io and engine.io sockets, transport, `ws` socket and receiver, TCP socket).
+ * A connection that starts with long polling is compacted again once it upgrades.
  *
  * @param localityHeader - lowercase name of the region header that locality reads
  */
@@ -62,12 +51,10 @@ export function compactConnection(socket: SignalingSocket, localityHeader: strin
   conn.request = null;
   dropUpgradeListeners(conn);
   compactListenerTables(socket, conn);
-  trimArrays(socket, conn);
   if (conn.transport?.name !== 'websocket') {
     conn.once('upgrade', () => {
       dropUpgradeListeners(conn);
       compactListenerTables(socket, conn);
-      trimArrays(socket, conn);
     });
   }
 
@@ -94,10 +81,7 @@ function dropUpgradeListeners(conn: EngineConnection): void {
   conn.request = null;
   const ws = conn.transport?.name === 'websocket' ? conn.transport.socket : undefined;
   if (!ws) return;
-  if (ws._receiver) {
-    releaseFrameMasks(ws._receiver);
-    releaseReceiverBuffers(ws._receiver);
-  }
+  if (ws._receiver) releaseFrameMasks(ws._receiver);
   for (const listener of ws.listeners('error') as Listener[]) {
     if (listener.name === 'onUpgradeError') ws.removeListener('error', listener);
   }
@@ -125,31 +109,4 @@ function compactListenerTables(socket: SignalingSocket, conn: EngineConnection):
       e._events = Object.assign(Object.create(NO_KEYS) as object, e._events);
     }
   }
-}
-
-/** The arrays {@link trimArrays} copies: filled by a first `push` (17 slots, ~150 B each). */
-interface ListenerArrays {
-  /** socket.io: the dispatcher's one "any" listener. */
-  _anyListeners?: unknown;
-  /** socket.io: the packet decoder's listeners, `$decoded` among them. */
-  client?: { decoder?: { _callbacks?: Record<string, unknown> } };
-}
-
-/**
- * A few arrays keep one to three entries for the connection's life, each in the 17 slots
- * its first `push` gave it: copied to their exact length (the old array is garbage; nothing
- * else holds it). The queues that fill and empty with each message are freed whenever they
- * are empty, and socket.io's map of pending acks is made lazy (`release-idle-arrays.ts`):
- * about 0.6 KiB less per connection together.
- */
-function trimArrays(socket: SignalingSocket, conn: EngineConnection): void {
-  const s = socket as unknown as ListenerArrays;
-  if (Array.isArray(s._anyListeners)) s._anyListeners = s._anyListeners.slice();
-  const callbacks = s.client?.decoder?._callbacks;
-  if (callbacks && Array.isArray(callbacks.$decoded)) {
-    callbacks.$decoded = callbacks.$decoded.slice();
-  }
-  if (Array.isArray(conn.cleanupFn)) conn.cleanupFn = conn.cleanupFn.slice();
-  releaseSentCallbacks(conn);
-  lazySocketAcks(socket);
 }
