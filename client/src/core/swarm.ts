@@ -295,12 +295,11 @@ export class Swarm extends Emitter<SwarmEvents> {
     if (Object.keys(data).length === 0) {
       // Only a viewer id: the neighbour is linked to us already under another id, and ignores
       // our attempt to reach it under this one. Ours gives up now, not at its connect timeout.
-      if (peer && !peer.connected && remoteViewer !== undefined) {
-        if (this.linkTo(remoteViewer, peer)?.connected) {
-          debug('%s: %s is linked to us under another id; our attempt gives up', this.id, m.from);
-          this.dropOpening(m.from, peer);
-          this.aliases.set(m.from, remoteViewer);
-        }
+      const linked = remoteViewer !== undefined && this.linkTo(remoteViewer, peer)?.connected;
+      if (peer && !peer.connected && linked) {
+        debug('%s: %s is linked to us under another id; our attempt gives up', this.id, m.from);
+        this.dropOpening(m.from, peer);
+        this.aliases.set(m.from, remoteViewer);
       }
       return;
     }

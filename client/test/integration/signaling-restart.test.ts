@@ -7,6 +7,7 @@ import { Engine } from '../../src/core/engine.js';
 import { SignalingClient } from '../../src/signaling/signaling-client.js';
 import { wrtc } from '../../../test/support/node-webrtc.js';
 import { startTestServer } from '../../../test/support/server.js';
+import { sleep } from '../../../test/support/wait.js';
 import type { MeshcastServer } from '../../../signaling-server/src/server.js';
 
 /**
@@ -67,7 +68,7 @@ async function waitFor(what: string, ok: () => boolean, ms: number): Promise<num
   const started = Date.now();
   while (!ok()) {
     if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return Date.now() - started;
 }
@@ -95,7 +96,7 @@ async function peerRange(list: Engine[], ms: number): Promise<LinkRange[]> {
       if (connecting === 0) openingSince[i] = undefined;
       else r.openingMs = Math.max(r.openingMs, now - (openingSince[i] ??= now));
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return range;
 }

@@ -15,7 +15,7 @@ import {
 import { resolveSchedulerConfig } from '../../src/core/scheduler.js';
 import { chunkSegment, decode, encode, type WireMessage } from '../../src/core/wire.js';
 import { zeroCounters } from '../support/session-fakes.js';
-import { sleep } from '../../../test/support/wait.js';
+import { sleep, until } from '../../../test/support/wait.js';
 
 /**
  * Faults during peer transfers, end to end through a real RenditionSession (scheduler, real
@@ -267,7 +267,7 @@ describe('transfer faults through a RenditionSession', () => {
     // It is kept until the CDN must take over, so the cancel leaves as the CDN fetch starts:
     // give the data channel a moment to deliver it.
     const told = () => slow.received.some((m) => m.type === 'cancel');
-    for (let waited = 0; !told() && waited < 2000; waited += 20) await sleep(20);
+    await until(told, 2000).catch(() => undefined);
     expect(told()).toBe(true);
     expect(cdnHits).toBe(1);
   });
