@@ -8,7 +8,10 @@ export interface SessionTrace {
   cancels: Record<string, number>;
   /** Peer requests started. */
   peerRequests: number;
-  /** CDN range requests completing a peer transfer's head: `requests`, `headBytes`. */
+  /**
+   * Range requests completing a peer transfer's head: to the CDN (`requests`, `headBytes`) and
+   * to a peer (`peerRequests`, `peerHeadBytes`).
+   */
   ranges: Record<string, number>;
 }
 
@@ -47,6 +50,11 @@ export function traceSessions(
         return;
       case '%s peer %d from %s':
         trace.peerRequests++;
+        return;
+      case '%s peer %d from %s, from byte %d':
+        trace.peerRequests++;
+        bump(trace.ranges, 'peerRequests');
+        trace.ranges.peerHeadBytes = (trace.ranges.peerHeadBytes ?? 0) + Number(args[4]);
         return;
     }
   };

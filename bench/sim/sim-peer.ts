@@ -184,7 +184,10 @@ interface Outbound {
   /** The remote's transfer, once it started serving. */
   flow?: Flow;
   total?: number;
+  /** A ranged request's first byte (0: the whole segment). */
+  readonly from: number;
   firstAt?: number;
+  /** End of the bytes in so far (from `from`). */
   received: number;
   lastDataAt: number;
   onAbort?: () => void;
@@ -193,6 +196,8 @@ interface Outbound {
 interface Job {
   readonly requestId: number;
   readonly seq: number;
+  /** A ranged request's first byte (0: the whole segment). */
+  readonly offset: number;
   /** Segment bytes counted in the gate's queue. */
   readonly size: number;
   flow?: Flow;
@@ -281,6 +286,7 @@ export class SimPeer implements SessionPeer {
     }
     const requestId = this.nextRequestId++;
     const now = this.ctx.q.now;
+    const from = options.from ?? 0;
     return new Promise<Uint8Array>((resolve, reject) => {
       const entry: Outbound = {
         requestId,
@@ -289,7 +295,8 @@ export class SimPeer implements SessionPeer {
         options,
         resolve,
         reject,
-        received: 0,
+        from,
+        received: from,
         lastDataAt: now,
       };
       this.inFlight.set(requestId, entry);
@@ -301,7 +308,7 @@ export class SimPeer implements SessionPeer {
         };
         options.signal.addEventListener('abort', entry.onAbort);
       }
-      this.send({ type: 'request', requestId, seq });
+      this.send({ type: 'request', requestId, seq, offset: from });
     });
   }
 
@@ -336,7 +343,7 @@ export class SimPeer implements SessionPeer {
         // Bytes that reached us: what the remote sent, one link latency ago.
         const wire = Math.max(0, this.ctx.net.sent(flow) - flow.rate * this.latencyMs);
         const chunks = Math.floor(wire / (MAX_CHUNK_BYTES + DATA_HEADER_BYTES));
-        const received = Math.min(entry.total, chunks * MAX_CHUNK_BYTES);
+        const received = Math.min(entry.total, entry.from + chunks * MAX_CHUNK_BYTES);
         this.ctx.trace?.(
           this.host,
           `poll ${entry.seq} from ${this.id}: rate ${flow.rate.toFixed(1)} B/ms, ` +
@@ -417,7 +424,7 @@ export class SimPeer implements SessionPeer {
         this.host.onHave(this);
         return;
       case 'request':
-        this.serve(message.requestId, message.seq);
+        this.serve(message.requestId, message.seq, message.offset);
         return;
       case 'cancel':
         this.cancelServing(message.requestId);
@@ -453,7 +460,7 @@ export class SimPeer implements SessionPeer {
     if (!entry) return;
     entry.flow = flow;
     entry.total = total;
-    const first = Math.min(total, MAX_CHUNK_BYTES) + DATA_HEADER_BYTES;
+    const first = Math.min(total - entry.from, MAX_CHUNK_BYTES) + DATA_HEADER_BYTES;
     const rate = flow.firstRate > 0 ? flow.firstRate : Math.max(flow.rate, 1e-3);
     const firstAt = flow.startedAt + this.latencyMs + first / rate;
     entry.firstAt = firstAt;
@@ -471,16 +478,17 @@ export class SimPeer implements SessionPeer {
     this.bytesReceived += bytes.length - entry.received;
     entry.received = bytes.length;
     entry.options.onProgress?.(bytes.length, bytes.length);
+    const sent = bytes.length - entry.from;
     const firstAt = Math.min(entry.firstAt ?? now, now);
-    const firstBytes = Math.min(bytes.length, MAX_CHUNK_BYTES);
-    if (now > firstAt) this.estimator.sample(bytes.length - firstBytes, now - firstAt);
-    else this.estimator.sample(bytes.length, now - entry.sentAt);
+    const firstBytes = Math.min(sent, MAX_CHUNK_BYTES);
+    if (now > firstAt) this.estimator.sample(sent - firstBytes, now - firstAt);
+    else this.estimator.sample(sent, now - entry.sentAt);
     this.inFlight.delete(requestId);
     if (this.inFlight.size === 0) this.host.busy.delete(this);
     if (entry.onAbort) entry.options.signal?.removeEventListener('abort', entry.onAbort);
     this.host.refresh();
     this.host.probe('peer-done', entry.seq);
-    entry.resolve(bytes);
+    entry.resolve(entry.from > 0 ? bytes.subarray(entry.from) : bytes);
   }
 
   private abandon(entry: Outbound, type: PeerErrorType, message: string): void {
@@ -503,7 +511,7 @@ export class SimPeer implements SessionPeer {
 
   // --- serving side ---
 
-  private serve(requestId: number, seq: number): void {
+  private serve(requestId: number, seq: number, offset: number): void {
     if (this.current?.requestId === requestId || this.queue.some((j) => j.requestId === requestId))
       return;
     const gate = this.host.uploads;
@@ -516,8 +524,8 @@ export class SimPeer implements SessionPeer {
       this.send({ type: 'busy', requestId, seq, waitMs });
       return;
     }
-    const size = this.host.provide(seq)?.length ?? this.host.arrival(seq)?.total ?? 0;
-    this.queue.push({ requestId, seq, size });
+    const size = (this.host.provide(seq)?.length ?? this.host.arrival(seq)?.total ?? 0) - offset;
+    this.queue.push({ requestId, seq, offset, size: Math.max(0, size) });
     gate.queued++;
     gate.queuedBytes += size;
     this.pump();
@@ -545,8 +553,10 @@ export class SimPeer implements SessionPeer {
       this.queue.shift();
       this.host.uploads.queued--;
       this.host.uploads.queuedBytes -= job.size;
-      const bytes = this.host.provide(job.seq);
-      const arrival = bytes ? undefined : this.host.arrival(job.seq);
+      const held = this.host.provide(job.seq);
+      // A range is served from a complete segment only, as the client's PeerServer does.
+      const bytes = held && job.offset < held.length ? held : undefined;
+      const arrival = held || job.offset > 0 ? undefined : this.host.arrival(job.seq);
       const upstream = arrival?.state === 'arriving' ? this.host.upstream(job.seq) : undefined;
       if (!bytes && !upstream) {
         this.send({ type: 'absent', requestId: job.requestId, seq: job.seq });
@@ -556,7 +566,7 @@ export class SimPeer implements SessionPeer {
       this.current = job;
       const total = bytes?.length ?? arrival?.total ?? 0;
       job.total = total;
-      const wire = total + chunksOf(total) * DATA_HEADER_BYTES;
+      const wire = total - job.offset + chunksOf(total - job.offset) * DATA_HEADER_BYTES;
       if (bytes) {
         job.flow = this.ctx.net.start(this.host.node, remote.host.node, wire, () => {
           this.served(job, bytes);
@@ -627,12 +637,13 @@ export class SimPeer implements SessionPeer {
     this.current = undefined;
     const flow = job.flow;
     // A relay's rate is its upstream's: the client leaves those waits out of its measurement.
+    const sent = bytes.length - job.offset;
     if (!relayed && flow && this.ctx.q.now > flow.startedAt) {
-      this.host.uploads.sample(bytes.length / (this.ctx.q.now - flow.startedAt));
+      this.host.uploads.sample(sent / (this.ctx.q.now - flow.startedAt));
     }
     if (job.flow) this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
-    this.countUpload(bytes.length, chunksOf(bytes.length));
+    this.countUpload(sent, chunksOf(sent));
     const remote = this.remote;
     if (remote) {
       this.ctx.q.after(this.latencyMs, () => {
@@ -663,11 +674,12 @@ export class SimPeer implements SessionPeer {
     this.host.uploads.sending.delete(job.flow);
     this.host.uploads.release();
     const wire = this.ctx.net.stop(job.flow);
+    const size = job.total - job.offset;
     const chunks = Math.min(
-      chunksOf(job.total),
+      chunksOf(size),
       Math.ceil(wire / (MAX_CHUNK_BYTES + DATA_HEADER_BYTES)),
     );
-    this.countUpload(Math.min(job.total, chunks * MAX_CHUNK_BYTES), chunks);
+    this.countUpload(Math.min(size, chunks * MAX_CHUNK_BYTES), chunks);
   }
 
   private stopServing(): void {

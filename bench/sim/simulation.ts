@@ -51,6 +51,8 @@ export interface SimConfig {
   cutThrough: number;
   /** Complete a half-done peer transfer with a CDN range request: 1 on (the client's default), 0 off. */
   cdnRanges: number;
+  /** A holder sends the rest of a half-done peer transfer (ranged requests): 1 on (the client's default), 0 off. */
+  peerRanges: number;
   /** Playlist refresh period, ms; 0 = one segment duration, as hls.js (an experiment). */
   playlistPollMs: number;
   /** Neighbours the signaling server hands out (SIGNALING_MAX_NEIGHBOURS). */
@@ -91,6 +93,7 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   uploadQueue: Infinity,
   cutThrough: 1,
   cdnRanges: 1,
+  peerRanges: 1,
   playlistPollMs: 0,
   maxNeighbours: 8,
   locality: DEFAULT_LOCALITY_CONFIG,
@@ -142,6 +145,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     uploadQueue: config.uploadQueue,
     cutThrough: config.cutThrough !== 0,
     cdnRanges: config.cdnRanges !== 0,
+    peerRanges: config.peerRanges !== 0,
     playlistPollMs: config.playlistPollMs,
   };
 

@@ -44,6 +44,8 @@ export interface ClientSettings {
   cutThrough: boolean;
   /** The session's `cdnRanges`. */
   cdnRanges: boolean;
+  /** The session's `peerRanges`. */
+  peerRanges: boolean;
   /** Playlist refresh period, ms; 0 = one segment duration (hls.js). An experiment. */
   playlistPollMs: number;
 }
@@ -137,6 +139,7 @@ export class Viewer {
       counters: this.counters,
       cutThrough: settings.cutThrough,
       cdnRanges: settings.cdnRanges,
+      peerRanges: settings.peerRanges,
       uploadRate: () => uploads.measured,
     });
     this.swarm = new SimSwarm(

@@ -1,7 +1,7 @@
 import { PeerError } from './peer-error.js';
 import { AssemblyError, SegmentAssembler } from './segment-assembler.js';
 import { ThroughputEstimator } from './throughput.js';
-import type { DataMessage, WireMessage } from './wire.js';
+import { MAX_SEGMENT_BYTES, type DataMessage, type WireMessage } from './wire.js';
 
 /** The requesting side of a peer connection's settings. */
 export interface RequestingConfig {
@@ -17,6 +17,13 @@ export interface RequestingConfig {
 export interface PeerRequestOptions {
   /** Aborting cancels the request (a wire `cancel` is sent; it rejects with `cancelled`). */
   signal?: AbortSignal;
+  /**
+   * Ask only for the bytes from this offset on (the rest of a segment whose head came from
+   * another peer); the request resolves with those bytes. Holders serve it from complete
+   * segments only. @default 0
+   */
+  from?: number;
+  /** Progress: `received` is the end of the bytes in so far (from `from`), of `total`. */
   onProgress?: (received: number, total: number) => void;
   /** Each chunk's bytes as it arrives, in order (a view: copy it to keep it). Before onProgress. */
   onData?: (offset: number, chunk: Uint8Array, total: number) => void;
@@ -85,13 +92,17 @@ export class PeerRequests {
     if (!Number.isSafeInteger(seq) || seq < 0) {
       return Promise.reject(new RangeError(`invalid segment sequence number ${seq}`));
     }
+    const from = options.from ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from >= MAX_SEGMENT_BYTES) {
+      return Promise.reject(new RangeError(`invalid request offset ${from}`));
+    }
     const requestId = this.nextRequestId;
     this.nextRequestId = (this.nextRequestId % 0xffffffff) + 1;
     return new Promise<Uint8Array>((resolve, reject) => {
       const entry: Outbound = {
         requestId,
         seq,
-        assembler: new SegmentAssembler({ requestId, seq }),
+        assembler: new SegmentAssembler({ requestId, seq, from }),
         sentAt: this.link.now(),
         options,
         resolve,
@@ -103,7 +114,7 @@ export class PeerRequests {
         options.signal.addEventListener('abort', entry.onAbort);
       }
       this.arm(entry);
-      this.link.send({ type: 'request', requestId, seq });
+      this.link.send({ type: 'request', requestId, seq, offset: from });
     });
   }
 
@@ -162,8 +173,9 @@ export class PeerRequests {
     }
     // Rate over the transfer itself when it spans chunks, else over the whole round trip.
     const spread = at - entry.firstAt;
-    if (spread > 0) this.estimator.sample(assembler.received - entry.firstBytes, spread);
-    else this.estimator.sample(assembler.received, at - entry.sentAt);
+    const bytes = assembler.received - assembler.from;
+    if (spread > 0) this.estimator.sample(bytes - entry.firstBytes, spread);
+    else this.estimator.sample(bytes, at - entry.sentAt);
     this.settle(entry, assembler.bytes());
   }
 

@@ -41,6 +41,8 @@ export interface PeerServerLink {
 interface Job {
   readonly requestId: number;
   readonly seq: number;
+  /** A ranged request's first byte (0: the whole segment). */
+  readonly offset: number;
   cancelled: boolean;
 }
 
@@ -77,8 +79,11 @@ export class PeerServer {
     return this.queue.length + (this.current ? 1 : 0);
   }
 
-  /** Takes a remote request: queues it, or answers `absent` when the queue is full. */
-  request(requestId: number, seq: number): void {
+  /**
+   * Takes a remote request for `seq` from byte `offset` on: queues it, or answers `absent` when
+   * the queue is full. A ranged request (offset > 0) is served from a complete segment only.
+   */
+  request(requestId: number, seq: number, offset = 0): void {
     if (this.destroyed) return;
     // A request id still in use is a confused remote; ignore the duplicate.
     if (
@@ -96,7 +101,7 @@ export class PeerServer {
       this.link.send({ type: 'busy', requestId, seq, waitMs: Math.min(waitMs, 0xffffffff) });
       return;
     }
-    this.queue.push({ requestId, seq, cancelled: false });
+    this.queue.push({ requestId, seq, offset, cancelled: false });
     void this.pump();
   }
 
@@ -140,7 +145,8 @@ export class PeerServer {
     }
     const messages = bytes && chunkSegmentOrUndefined(job, bytes);
     if (!messages) {
-      const arrival = bytes ? undefined : this.arrivalOf(job.seq);
+      // A range of a segment still arriving is not served: its holders have it whole.
+      const arrival = bytes || job.offset > 0 ? undefined : this.arrivalOf(job.seq);
       if (arrival) {
         await this.relay(job, arrival);
         return;
@@ -149,7 +155,7 @@ export class PeerServer {
       return;
     }
     const upload = this.link.upload;
-    const release = upload ? await upload.slot(messages[0]?.total ?? 0) : undefined;
+    const release = upload ? await upload.slot((messages[0]?.total ?? 0) - job.offset) : undefined;
     try {
       for (const message of messages) {
         await this.drained();
@@ -264,8 +270,9 @@ function chunkSegmentOrUndefined(
   bytes: Uint8Array,
 ): ReturnType<typeof chunkSegment> | undefined {
   try {
-    return chunkSegment(job.requestId, job.seq, bytes);
+    return chunkSegment(job.requestId, job.seq, bytes, undefined, job.offset);
   } catch {
-    return undefined; // a segment too large for the wire: the remote takes it elsewhere
+    // A segment too large for the wire, or an offset past its end: the remote takes it elsewhere.
+    return undefined;
   }
 }

@@ -350,7 +350,7 @@ export class Peer extends Emitter<PeerEvents> {
         this.remoteRate = message.bytesPerSec / 1000;
         return;
       case 'request':
-        this.server.request(message.requestId, message.seq);
+        this.server.request(message.requestId, message.seq, message.offset);
         return;
       case 'cancel':
         this.server.cancel(message.requestId);

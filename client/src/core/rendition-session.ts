@@ -34,10 +34,15 @@ export interface SessionPeer {
   readonly busyUntil?: number;
   /** Its advertised upload rate, bytes/ms. */
   readonly remoteUploadRate?: number | undefined;
+  /**
+   * Asks for segment `seq`, or its bytes from `from` on (a complete holder serves those);
+   * resolves with the bytes asked for. Progress counts from the segment's start.
+   */
   request(
     seq: number,
     options: {
       signal?: AbortSignal;
+      from?: number;
       onProgress?: (received: number, total: number) => void;
       onData?: (offset: number, chunk: Uint8Array, total: number) => void;
     },
@@ -125,13 +130,28 @@ interface Runtime {
   retryAfter?: number;
   /** The peer transfer in progress, as our own peer servers relay it. */
   arrival?: Arrival;
-  /** The peer transfer in progress: the bytes it brought so far (a contiguous prefix). */
-  inbound?: { peerId: string; total: () => number | undefined; prefix: () => Uint8Array };
   /**
-   * Bytes a cancelled or failed peer transfer left (and when it started and first brought
-   * bytes): the CDN is asked only for the rest.
+   * The peer transfer in progress: the segment's bytes so far (a contiguous prefix: a kept
+   * head and what the transfer brought after it), and the peers that sent them.
    */
-  partial?: { peerId: string; bytes: Uint8Array; total: number; start: number; first: number };
+  inbound?: {
+    peerIds: readonly string[];
+    from: number;
+    total: () => number | undefined;
+    prefix: () => Uint8Array;
+  };
+  /**
+   * Bytes cancelled or failed peer transfers left (the peers that sent them, and when the
+   * first of them started and first brought bytes): a complete holder or the CDN is asked only
+   * for the rest.
+   */
+  partial?: {
+    peerIds: readonly string[];
+    bytes: Uint8Array;
+    total: number;
+    start: number;
+    first: number;
+  };
 }
 
 export interface RenditionSessionOptions {
@@ -161,6 +181,12 @@ export interface RenditionSessionOptions {
    * no more heads and asks for whole segments. @default true
    */
   cdnRanges?: boolean;
+  /**
+   * When a peer transfer is cancelled or fails part way, a complete holder may send the rest
+   * (a ranged request), and a transfer too slow for its deadline hands over to a holder that
+   * sends the rest in time, keeping every byte it brought. @default true
+   */
+  peerRanges?: boolean;
 }
 
 /**
@@ -186,6 +212,11 @@ export class RenditionSession {
    * head is kept and no range asked for, as with `cdnRanges: false`.
    */
   private cdnIgnoresRanges = false;
+  /**
+   * Peers that sent part of a segment whose bytes did not match its hash, with others (which
+   * of them lied is unknown): banned at their second such segment.
+   */
+  private readonly suspects = new Map<string, number>();
   private scheduled = false;
   private destroyed = false;
 
@@ -313,7 +344,7 @@ export class RenditionSession {
       }
       if (rt.info === undefined && seq > this.lastListed + (this.o.aheadOfPlaylist ?? 3)) continue;
       if (rt.retryAfter !== undefined && now < rt.retryAfter) continue;
-      window.push(rt.state);
+      window.push(rt.partial ? { ...rt.state, head: rt.partial.bytes.length } : rt.state);
     }
     if (window.length === 0) return;
     const actions = schedule(
@@ -332,6 +363,7 @@ export class RenditionSession {
         })),
         playback: this.effectivePlayback(),
         cdn: this.cdnState(),
+        peerRanges: this.peerRanges(),
         ...(this.avgBytes !== undefined && { segmentBytes: this.avgBytes }),
         ...(selfRate !== undefined && { selfUploadRate: selfRate }),
       },
@@ -351,6 +383,11 @@ export class RenditionSession {
   /** Whether a peer's head is worth keeping for a CDN range request. */
   private cdnTakesRanges(): boolean {
     return this.o.cdnRanges !== false && !this.cdnIgnoresRanges;
+  }
+
+  /** Whether peers are asked for the rest of a segment whose head another peer sent. */
+  private peerRanges(): boolean {
+    return this.o.peerRanges !== false;
   }
 
   /**
@@ -380,7 +417,7 @@ export class RenditionSession {
     if (a.type === 'cancel') {
       const t = rt.state.transfer;
       debug('%s cancel %d from %s (%s)', this.rendition, a.seq, t?.peerId, a.reason);
-      this.o.counters.wastedBytes += Math.max(0, (t?.received ?? 0) - this.keepPartial(rt));
+      this.o.counters.wastedBytes += Math.max(0, brought(t) - this.keepPartial(rt));
       const excluded = new Set(rt.state.excludedPeers ?? []);
       if (t?.peerId) excluded.add(t.peerId);
       rt.abort?.abort();
@@ -493,19 +530,37 @@ export class RenditionSession {
     const startedAt = this.o.now();
     let first: number | undefined;
     rt.abort = abort;
-    const transfer = { peerId: peer.id, startedAt, lastProgressAt: startedAt, received: 0 };
+    // The rest of a segment whose head other peers sent, from a holder of the whole segment.
+    const head =
+      this.peerRanges() && rt.partial && peer.remoteHave.has(seq) ? rt.partial : undefined;
+    const from = head?.bytes.length ?? 0;
+    const peerIds = head ? [...head.peerIds, peer.id] : [peer.id];
+    const transfer = {
+      peerId: peer.id,
+      startedAt,
+      lastProgressAt: startedAt,
+      received: from,
+      ...(head && { from, total: head.total }),
+    };
     rt.state = { ...rt.state, status: 'peer', transfer };
-    debug('%s peer %d from %s', this.rendition, seq, peer.id);
+    if (head) debug('%s peer %d from %s, from byte %d', this.rendition, seq, peer.id, from);
+    else debug('%s peer %d from %s', this.rendition, seq, peer.id);
     const relay = this.o.cutThrough !== false;
     // The bytes so far: relayed to peers as they come (cut-through), and kept for a range
-    // request to the CDN should the transfer end part way.
-    const collect = relay || this.o.cdnRanges !== false;
+    // request to a holder or the CDN should the transfer end part way.
+    const collect = relay || this.o.cdnRanges !== false || this.peerRanges();
     let arrival: Arrival | undefined;
     let size: number | undefined;
+    const open = (total: number): Arrival => {
+      const a = new Arrival(seq, total);
+      if (head) a.write(0, head.bytes);
+      return a;
+    };
     rt.inbound = {
-      peerId: peer.id,
+      peerIds,
+      from,
       total: () => size,
-      prefix: () => arrival?.read(0, arrival.held) ?? new Uint8Array(0),
+      prefix: () => arrival?.read(0, arrival.held) ?? head?.bytes ?? new Uint8Array(0),
     };
     abort.signal.addEventListener('abort', () => {
       this.endArrival(rt, arrival);
@@ -513,15 +568,21 @@ export class RenditionSession {
     peer
       .request(seq, {
         signal: abort.signal,
+        ...(head && { from }),
         onData: (offset: number, chunk: Uint8Array, total: number) => {
+          if (head && total !== head.total) {
+            this.rangeMismatch(rt, abort, peer.id, total);
+            return;
+          }
           size = total;
-          if (collect && offset + chunk.length < total) arrival ??= new Arrival(seq, total);
+          if (collect && offset + chunk.length < total) arrival ??= open(total);
           arrival?.write(offset, chunk);
         },
         onProgress: (received, total) => {
+          if (abort.signal.aborted) return;
           const now = this.o.now();
           first ??= now;
-          if (collect && received < total) arrival ??= new Arrival(seq, total);
+          if (collect && received < total) arrival ??= open(total);
           arrival?.progress(received);
           if (relay && arrival && rt.arrival !== arrival && received < total) {
             this.announceArrival(rt, abort, arrival);
@@ -539,11 +600,19 @@ export class RenditionSession {
           if (abort.signal.aborted || this.destroyed) return;
           const end = this.o.now();
           rt.inbound = undefined;
+          const whole = head ? concatBytes([head.bytes, bytes], head.total) : bytes;
+          if (head && whole.length !== head.total) {
+            this.rangeMismatch(rt, abort, peer.id, from + bytes.length);
+            return;
+          }
+          if (head) rt.partial = undefined;
           this.dropPartial(rt);
-          this.accept(rt, bytes, abort, peer.id, () => {
-            this.o.counters.p2pBytes += bytes.length;
+          this.accept(rt, whole, abort, peerIds, () => {
+            this.o.counters.p2pBytes += whole.length;
             this.o.counters.p2pSegments++;
-            rt.timing = { start: startedAt, first: first ?? end, end };
+            rt.timing = head
+              ? { start: head.start, first: head.first, end }
+              : { start: startedAt, first: first ?? end, end };
           });
         },
         (err: unknown) => {
@@ -554,7 +623,7 @@ export class RenditionSession {
           debug('%s peer %d from %s failed: %s', this.rendition, seq, peer.id, String(err));
           const kept = this.keepPartial(rt);
           this.endArrival(rt, arrival);
-          this.o.counters.wastedBytes += Math.max(0, (rt.state.transfer?.received ?? 0) - kept);
+          this.o.counters.wastedBytes += Math.max(0, brought(rt.state.transfer) - kept);
           rt.abort = undefined;
           // A busy peer holds the segment and may serve it later: not excluded.
           const busy = err instanceof PeerError && err.type === 'busy';
@@ -572,6 +641,31 @@ export class RenditionSession {
   }
 
   /**
+   * The holder asked for the rest of a segment gave it another size than the peers that sent
+   * its head: one of them lied about it. The head is dropped, the holder not asked again for
+   * this segment, and the segment fetched anew.
+   */
+  private rangeMismatch(rt: Runtime, abort: AbortController, peerId: string, total: number): void {
+    if (abort.signal.aborted || rt.abort !== abort) return;
+    debug(
+      '%s peer %d from %s: size %d, the head said %d',
+      this.rendition,
+      rt.state.seq,
+      peerId,
+      total,
+      rt.partial?.total,
+    );
+    rt.inbound = undefined;
+    this.o.counters.wastedBytes += brought(rt.state.transfer);
+    this.dropPartial(rt);
+    rt.abort = undefined;
+    abort.abort();
+    const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), peerId]);
+    rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
+    this.kick();
+  }
+
+  /**
    * The integrity gate, when the server publishes hashes: bytes from a peer reach the store
    * and the player only if they match (a mismatch bans the peer, a hash that does not come
    * within `hashWaitMs` counts as unverified; both drop the bytes and fetch from the CDN).
@@ -582,10 +676,11 @@ export class RenditionSession {
     rt: Runtime,
     bytes: Uint8Array,
     abort: AbortController,
-    peerId?: string,
+    peerIds?: readonly string[],
     onAccepted?: () => void,
   ): void {
     const verifier = this.o.verifier;
+    const peerId = peerIds?.join('+');
     const source: SegmentSource = peerId === undefined ? 'cdn' : 'p2p';
     if (!verifier?.active) {
       onAccepted?.();
@@ -615,12 +710,10 @@ export class RenditionSession {
       debug('%s peer %d from %s: %s', this.rendition, seq, peerId, outcome);
       this.o.counters.wastedBytes += bytes.length;
       this.endArrival(rt, rt.arrival);
-      if (outcome === 'corrupt') {
-        this.swarm?.ban?.(peerId);
-        this.o.onCorruptPeer?.(peerId, seq);
-      }
+      const senders = peerIds ?? [];
+      if (outcome === 'corrupt') this.blame(senders, seq);
       rt.abort = undefined;
-      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), peerId]);
+      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), ...senders]);
       rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
       this.fetchCdn(rt, 'integrity');
       this.kick();
@@ -655,14 +748,11 @@ export class RenditionSession {
         done();
         return;
       }
-      debug('%s cdn %d: head from %s %s', this.rendition, seq, partial.peerId, outcome);
+      debug('%s cdn %d: head from %s %s', this.rendition, seq, partial.peerIds.join('+'), outcome);
       this.o.counters.wastedBytes += partial.bytes.length;
-      if (outcome === 'corrupt') {
-        this.swarm?.ban?.(partial.peerId);
-        this.o.onCorruptPeer?.(partial.peerId, seq);
-      }
+      if (outcome === 'corrupt') this.blame(partial.peerIds, seq);
       rt.abort = undefined;
-      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), partial.peerId]);
+      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), ...partial.peerIds]);
       rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
       this.fetchCdn(rt, 'integrity');
       this.kick();
@@ -670,22 +760,54 @@ export class RenditionSession {
   }
 
   /**
-   * A peer transfer ends part way: keeps its bytes (if worth a range request, and longer than
-   * what an earlier one left) for the CDN to complete. Returns the bytes kept.
+   * A peer transfer ends part way: keeps the segment's bytes so far (a head it extended, or
+   * its own if worth a range request and longer than what an earlier one left) for a holder or
+   * the CDN to complete. Returns how many of the transfer's own bytes were kept.
    */
   private keepPartial(rt: Runtime): number {
     const inbound = rt.inbound;
     rt.inbound = undefined;
     const total = inbound?.total();
-    if (!inbound || total === undefined || !this.cdnTakesRanges()) return 0;
+    if (!inbound || total === undefined || !(this.cdnTakesRanges() || this.peerRanges())) {
+      return 0;
+    }
     const head = inbound.prefix();
     if (head.length < MIN_RANGE_HEAD_BYTES || head.length >= total) return 0;
-    if (rt.partial && rt.partial.bytes.length >= head.length) return 0;
-    this.dropPartial(rt);
+    const earlier = rt.partial;
+    if (earlier && earlier.bytes.length >= head.length) return 0;
     const t = rt.state.transfer;
     const start = t?.startedAt ?? this.o.now();
-    rt.partial = { peerId: inbound.peerId, bytes: head, total, start, first: t?.firstAt ?? start };
-    return head.length;
+    if (inbound.from > 0 && earlier) {
+      // A ranged transfer extended the head: one head, sent by all of them.
+      rt.partial = { ...earlier, peerIds: inbound.peerIds, bytes: head };
+      return head.length - inbound.from;
+    }
+    this.dropPartial(rt);
+    rt.partial = {
+      peerIds: inbound.peerIds,
+      bytes: head,
+      total,
+      start,
+      first: t?.firstAt ?? start,
+    };
+    return head.length - inbound.from;
+  }
+
+  /**
+   * Bytes from `peerIds` did not match the segment's hash. One sender lied and is banned;
+   * among several, each is banned at its second such segment.
+   */
+  private blame(peerIds: readonly string[], seq: number): void {
+    for (const id of peerIds) {
+      const strikes = peerIds.length === 1 ? 2 : (this.suspects.get(id) ?? 0) + 1;
+      if (strikes < 2) {
+        this.suspects.set(id, strikes);
+        continue;
+      }
+      this.suspects.delete(id);
+      this.swarm?.ban?.(id);
+      this.o.onCorruptPeer?.(id, seq);
+    }
   }
 
   /** Forgets the bytes a peer transfer left (counted as wasted). */
@@ -784,9 +906,15 @@ export class RenditionSession {
       for (const w of rt.waiters) w.reject(new Error('session destroyed'));
     }
     this.segments.clear();
+    this.suspects.clear();
     this.swarm?.destroy();
     this.store.destroy();
   }
+}
+
+/** Bytes a transfer brought itself (after the head it continued, if ranged). */
+function brought(t: SegmentState['transfer']): number {
+  return t ? t.received - (t.from ?? 0) : 0;
 }
 
 function ewma(prev: number | undefined, sample: number, weight = 0.3): number {

@@ -90,6 +90,13 @@ export interface SchedulerConfig {
    * 1k viewers: 0 -> 47 %, 2 -> 54 %, 3 -> 57 % of the bound with cut-through). @default 3
    */
   capacityExponent: number;
+  /**
+   * With `peerRanges`, a peer transfer too slow for its deadline hands the rest over to another
+   * complete holder that would send it in time and in at most this share of the time the
+   * transfer still needs; 0 = never (the rest goes to a holder only once the transfer ended).
+   * @default 0.5
+   */
+  handoverShare: number;
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
@@ -108,6 +115,7 @@ export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = {
   peerSlackMs: 300,
   arrivingPenaltyMs: 500,
   capacityExponent: 3,
+  handoverShare: 0.5,
 };
 
 /** A transfer in flight for a segment. */
@@ -119,7 +127,10 @@ export interface TransferState {
   lastProgressAt: number;
   /** When the first bytes arrived. */
   firstAt?: number;
+  /** End of the bytes in so far (from `from`, or 0). */
   received: number;
+  /** A ranged peer transfer's first byte: the bytes before it are the segment's `head`. */
+  from?: number;
   /** Segment size once the first chunk told it. */
   total?: number;
   /**
@@ -146,6 +157,11 @@ export interface SegmentState {
   transfer?: TransferState;
   /** Peers that failed or lied for this segment: not asked again. */
   excludedPeers?: ReadonlySet<string>;
+  /**
+   * Bytes of the segment a cancelled or failed peer transfer left (a kept head): a complete
+   * holder can send the rest (`peerRanges`), the CDN too (`cdn.ranges`).
+   */
+  head?: number;
 }
 
 /** A connected neighbour as the scheduler sees it. */
@@ -189,6 +205,12 @@ export interface SchedulerInput {
      */
     ranges?: boolean;
   };
+  /**
+   * Peers send the rest of a segment whose head another peer sent (ranged requests): a peer
+   * transfer too slow for its deadline hands over to a faster complete holder, keeping its
+   * bytes. @default false
+   */
+  peerRanges?: boolean;
   /** Average segment size seen so far, bytes. */
   segmentBytes?: number;
   /** Our own upload rate as we advertise it, bytes/ms. */
@@ -289,23 +311,46 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
   // Holds the segment, complete or arriving (a relay serves it as it comes in).
   const holds = (p: PeerState, seq: number): boolean =>
     p.has.has(seq) || p.arriving?.has(seq) === true;
-  const finishMs = (p: PeerState, seq: number, load: number): number =>
-    ((load + 1) * size) / peerRate(p) + (p.has.has(seq) ? 0 : config.arrivingPenaltyMs);
+  // Bytes still to come for a segment: all of it, or the rest after a kept head when peers
+  // send ranges (only complete holders do).
+  const ranged = (s: SegmentState): boolean =>
+    input.peerRanges === true && (s.head ?? 0) > 0 && (s.head ?? 0) < size;
+  const restOf = (s: SegmentState): number => (ranged(s) ? size - (s.head ?? 0) : size);
+  const canServe = (p: PeerState, s: SegmentState): boolean =>
+    ranged(s) ? p.has.has(s.seq) : holds(p, s.seq);
+  const finishMs = (p: PeerState, s: SegmentState, load: number): number =>
+    (load * size + restOf(s)) / peerRate(p) + (p.has.has(s.seq) ? 0 : config.arrivingPenaltyMs);
 
   // The peer with the best expected finish for a segment, among those with a free slot.
-  const bestPeer = (s: SegmentState): PeerState | undefined => {
+  const bestPeer = (s: SegmentState, except?: string): PeerState | undefined => {
     let best: PeerState | undefined;
     let bestFinish = Infinity;
     for (const p of peers) {
       const load = peerLoad.get(p.id) ?? 0;
-      if (!holds(p, s.seq) || load >= config.maxRequestsPerPeer) continue;
+      if (p.id === except || !canServe(p, s) || load >= config.maxRequestsPerPeer) continue;
       if (s.excludedPeers?.has(p.id) || (p.busyUntil ?? 0) > now) continue;
-      const finish = finishMs(p, s.seq, load);
+      const finish = finishMs(p, s, load);
       // A peer too slow for the deadline would only burn its upload on a transfer we cancel.
       if (finish + config.peerSlackMs > deadlineMs(s, playback)) continue;
       if (finish < bestFinish) [best, bestFinish] = [p, finish];
     }
     return best;
+  };
+
+  // A complete holder (not the transfer's own peer) that would send the rest of a transfer in
+  // time for the deadline and in at most `handoverShare` of the time the transfer still needs.
+  const handoverPeer = (
+    s: SegmentState,
+    t: TransferState,
+    remainingMs: number,
+  ): PeerState | undefined => {
+    // A head too short for a range request is dropped: the holder sends the whole segment.
+    const after = { ...s, head: t.received >= MIN_RANGE_HEAD_BYTES ? t.received : 0 };
+    const p = bestPeer(after, t.peerId);
+    if (!p?.has.has(s.seq)) return undefined;
+    const finish = finishMs(p, after, peerLoad.get(p.id) ?? 0);
+    const inTime = finish + config.peerSlackMs < deadlineMs(s, playback);
+    return inTime && finish < remainingMs * config.handoverShare ? p : undefined;
   };
 
   // Missing segments, most urgent first; ties (no deadline) broken rarest first.
@@ -333,7 +378,8 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
           : now - t.startedAt > config.peerFirstByteMs);
       // The rate since the first bytes: time queued at the uploader says nothing about it.
       const elapsed = Math.max(1, now - (t.firstAt ?? t.startedAt));
-      const rate = t.received > 0 ? t.received / elapsed : config.initialPeerThroughput;
+      const brought = t.received - (t.from ?? 0);
+      const rate = brought > 0 ? brought / elapsed : config.initialPeerThroughput;
       const rest = (t.total ?? size) - t.received;
       const remainingMs = rest / rate;
       // What the CDN needs if the transfer ends now: the rest when it completes a head. The
@@ -350,13 +396,24 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
         remainingMs > cdnRestMs &&
         // Its head is kept: it brings more until the rest must go to the CDN.
         (!ranges || cdnLineMs(s, playback, cdnRestMs, config) <= 0);
-      if (stalled || tooSlow) {
+      // Too slow for the deadline, but a complete holder with a free slot would send the rest
+      // in time, well before this one: it takes over from the bytes in (they are kept).
+      const handover =
+        !stalled &&
+        !tooSlow &&
+        input.peerRanges === true &&
+        config.handoverShare > 0 &&
+        deadline - remainingMs < config.peerSlackMs &&
+        handoverPeer(s, t, remainingMs) !== undefined;
+      if (stalled || tooSlow || handover) {
         actions.push({ type: 'cancel', seq: s.seq, reason: stalled ? 'stalled' : 'too-slow' });
         if (t.peerId) peerLoad.set(t.peerId, (peerLoad.get(t.peerId) ?? 1) - 1);
         missing.push({
           ...s,
           status: 'missing',
           excludedPeers: new Set([...(s.excludedPeers ?? []), ...(t.peerId ? [t.peerId] : [])]),
+          // The session keeps a head worth a range request (and longer than one it had).
+          ...(t.received >= MIN_RANGE_HEAD_BYTES && { head: Math.max(s.head ?? 0, t.received) }),
         });
       }
       continue;
@@ -379,11 +436,12 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     const peer = bestPeer(s);
     if (slack <= 0) {
       // Deadline near: a peer only if it clearly beats the CDN, else the CDN now.
-      const peerFinish = peer ? finishMs(peer, s.seq, 0) : Infinity;
-      if (
-        peer &&
-        peerFinish + config.peerSlackMs < Math.min(cdnFinishMs, deadlineMs(s, playback))
-      ) {
+      const peerFinish = peer ? finishMs(peer, s, 0) : Infinity;
+      const cdnMs =
+        input.cdn.ranges === true && (s.head ?? 0) >= MIN_RANGE_HEAD_BYTES
+          ? cdnFetchMs(input.cdn, Math.max(0, size - (s.head ?? 0)), config)
+          : cdnFinishMs;
+      if (peer && peerFinish + config.peerSlackMs < Math.min(cdnMs, deadlineMs(s, playback))) {
         actions.push({ type: 'peer', seq: s.seq, peerId: peer.id });
         peerLoad.set(peer.id, (peerLoad.get(peer.id) ?? 0) + 1);
       } else {

@@ -32,11 +32,14 @@ export interface SegmentAssemblerOptions {
   seq: number;
   /** Largest total accepted. @default MAX_SEGMENT_BYTES */
   maxBytes?: number;
+  /** A ranged request: the first chunk starts at this offset, and only the rest is kept. @default 0 */
+  from?: number;
 }
 
 /**
- * Reassembles one segment from the data messages of one request. Chunks must arrive in order
- * (the data channel is reliable and ordered), so each chunk starts where the previous one ended.
+ * Reassembles one segment (or, for a ranged request, its bytes from `from` on) from the data
+ * messages of one request. Chunks must arrive in order (the data channel is reliable and
+ * ordered), so each chunk starts where the previous one ended.
  * A rejected chunk throws {@link AssemblyError} and leaves the assembler unchanged.
  *
  * @example
@@ -49,13 +52,15 @@ export class SegmentAssembler {
   readonly requestId: number;
   readonly seq: number;
   readonly maxBytes: number;
+  /** Offset of the first byte asked for. */
+  readonly from: number;
   /** Grows with the bytes received (a peer's claimed total is not trusted with memory). */
   private buffer: Uint8Array | undefined;
   private totalBytes: number | undefined;
   private receivedBytes = 0;
 
   constructor(options: SegmentAssemblerOptions) {
-    const { requestId, seq, maxBytes = MAX_SEGMENT_BYTES } = options;
+    const { requestId, seq, maxBytes = MAX_SEGMENT_BYTES, from = 0 } = options;
     if (!Number.isInteger(requestId) || requestId < 0 || requestId > 0xffffffff) {
       throw new AssemblyError('invalid-config', 'requestId is not a uint32');
     }
@@ -65,12 +70,17 @@ export class SegmentAssembler {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
       throw new AssemblyError('invalid-config', 'maxBytes is not a non-negative integer');
     }
+    if (!Number.isSafeInteger(from) || from < 0 || from > maxBytes) {
+      throw new AssemblyError('invalid-config', 'from is not an offset under maxBytes');
+    }
+    this.from = from;
+    this.receivedBytes = from;
     this.requestId = requestId;
     this.seq = seq;
     this.maxBytes = maxBytes;
   }
 
-  /** Bytes received so far. */
+  /** The end of the bytes received so far (`from` plus the bytes received). */
   get received(): number {
     return this.receivedBytes;
   }
@@ -102,6 +112,12 @@ export class SegmentAssembler {
       if (!Number.isSafeInteger(msg.total) || msg.total < 0 || msg.total > this.maxBytes) {
         throw new AssemblyError('overflow', `segment of ${msg.total} bytes > ${this.maxBytes}`);
       }
+      if (this.from > 0 && msg.total <= this.from) {
+        throw new AssemblyError(
+          'overflow',
+          `segment of ${msg.total} bytes ends before ${this.from}`,
+        );
+      }
     } else if (msg.total !== this.totalBytes) {
       throw new AssemblyError(
         'size-changed',
@@ -119,19 +135,25 @@ export class SegmentAssembler {
       throw new AssemblyError('overflow', 'chunk runs past the segment total');
     }
     this.totalBytes = msg.total;
-    const needed = msg.offset + msg.chunk.length;
+    // The buffer holds bytes `from ..`: index = offset - from.
+    const at = msg.offset - this.from;
+    const needed = at + msg.chunk.length;
     const capacity = this.buffer?.length ?? 0;
     if (needed > capacity || (msg.total === 0 && this.buffer === undefined)) {
       // Doubling up to the total: a peer that announces 32 MB and sends 16 KiB costs 64 KiB.
-      const grown = new Uint8Array(Math.min(msg.total, Math.max(needed, capacity * 2, 65_536)));
-      if (this.buffer) grown.set(this.buffer.subarray(0, this.receivedBytes));
+      const limit = msg.total - this.from;
+      const grown = new Uint8Array(Math.min(limit, Math.max(needed, capacity * 2, 65_536)));
+      if (this.buffer) grown.set(this.buffer.subarray(0, this.receivedBytes - this.from));
       this.buffer = grown;
     }
-    this.buffer?.set(msg.chunk, msg.offset);
+    this.buffer?.set(msg.chunk, at);
     this.receivedBytes += msg.chunk.length;
   }
 
-  /** The assembled segment (the assembler's own buffer, not a copy); throws until complete. */
+  /**
+   * The assembled segment, or its bytes from `from` on (the assembler's own buffer, not a
+   * copy); throws until complete.
+   */
   bytes(): Uint8Array {
     if (!this.buffer || !this.complete) {
       throw new AssemblyError(

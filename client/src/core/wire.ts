@@ -11,7 +11,7 @@
  * | ---------- | --- | ---------------------------------------------------------------------- |
  * | have-map   | 1   | first seq (8), span (u16), bitmap of ceil(span/8) bytes, MSB first     |
  * | have-delta | 2   | added count (u16), removed count (u16), added seqs, removed seqs (8 each)|
- * | request    | 3   | requestId (u32), seq (8)                                               |
+ * | request    | 3   | requestId (u32), seq (8), offset (u32)                                 |
  * | data       | 4   | requestId (u32), seq (8), total (u32), offset (u32), length (u32), chunk |
  * | cancel     | 5   | requestId (u32)                                                        |
  * | absent     | 6   | requestId (u32), seq (8)                                               |
@@ -24,7 +24,12 @@
  * malformed input becomes a {@link WireError}.
  */
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version 2 added `offset` to `request` (a segment's rest, from a holder other than the one
+ * that sent its head). Viewers speak one version; the signaling server pairs only viewers
+ * that speak the same one (`JoinRequest.wire`).
+ */
+export const PROTOCOL_VERSION = 2;
 /** Most bytes of one encoded message, any type. */
 export const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Largest segment that a data message may announce (`total`). */
@@ -54,8 +59,11 @@ export type WireMessage =
   | { type: 'have-map'; seqs: number[] }
   /** Changes since the last map or delta: each list unique, the two disjoint. */
   | { type: 'have-delta'; added: number[]; removed: number[] }
-  /** Ask for one segment; `requestId` is a uint32 chosen by the requester. */
-  | { type: 'request'; requestId: number; seq: number }
+  /**
+   * Ask for one segment from byte `offset` on (0: the whole segment); `requestId` is a uint32
+   * chosen by the requester. The data messages that answer it start at `offset`.
+   */
+  | { type: 'request'; requestId: number; seq: number; offset: number }
   /** One chunk of a requested segment: bytes `offset .. offset + chunk.length` of `total`. */
   | {
       type: 'data';
@@ -218,7 +226,18 @@ export function encode(message: WireMessage): Uint8Array {
       for (const s of removed) w.seq(s);
       return w.bytes;
     }
-    case 'request':
+    case 'request': {
+      const requestId = checkU32(message.requestId, 'requestId');
+      const seq = checkSeq(message.seq, 'seq');
+      const offset = checkU32(message.offset, 'offset');
+      if (offset >= MAX_SEGMENT_BYTES)
+        throw invalid(`request offset ${offset} is past any segment`);
+      const w = new Writer(HEADER_BYTES + 8 + SEQ_BYTES, TAGS.request);
+      w.u32(requestId);
+      w.seq(seq);
+      w.u32(offset);
+      return w.bytes;
+    }
     case 'absent': {
       const requestId = checkU32(message.requestId, 'requestId');
       const seq = checkSeq(message.seq, 'seq');
@@ -378,8 +397,14 @@ function decodeBody(r: Reader, tag: number): WireMessage {
       checkDelta(added, removed, what, max);
       return { type: what, added, removed };
     }
-    case TAGS.request:
-      return { type: 'request', requestId: r.u32(), seq: r.seq() };
+    case TAGS.request: {
+      const requestId = r.u32();
+      const seq = r.seq();
+      const offset = r.u32();
+      if (offset >= MAX_SEGMENT_BYTES)
+        throw invalid(`request offset ${offset} is past any segment`);
+      return { type: 'request', requestId, seq, offset };
+    }
     case TAGS.data: {
       const requestId = r.u32();
       const seq = r.seq();
@@ -454,14 +479,16 @@ export function deltaMessages(
 }
 
 /**
- * Splits a segment into data messages for one request: offsets ascending, each chunk a view of
- * `bytes` of at most `maxChunk` bytes; an empty segment gives one message with `total` 0.
+ * Splits a segment into data messages for one request: offsets ascending from `from` (a
+ * ranged request's offset, 0 for the whole segment), each chunk a view of `bytes` of at most
+ * `maxChunk` bytes; an empty segment gives one message with `total` 0.
  */
 export function chunkSegment(
   requestId: number,
   seq: number,
   bytes: Uint8Array,
   maxChunk: number = MAX_CHUNK_BYTES,
+  from = 0,
 ): DataMessage[] {
   checkU32(requestId, 'requestId');
   checkSeq(seq, 'seq');
@@ -472,8 +499,11 @@ export function chunkSegment(
   if (total > MAX_SEGMENT_BYTES) {
     throw new WireError('oversized', `segment of ${total} bytes > ${MAX_SEGMENT_BYTES}`);
   }
+  if (!Number.isInteger(from) || from < 0 || (from > 0 && from >= total)) {
+    throw invalid(`offset ${from} is not inside a segment of ${total} bytes`);
+  }
   const messages: DataMessage[] = [];
-  let offset = 0;
+  let offset = from;
   do {
     const chunk = bytes.subarray(offset, Math.min(offset + maxChunk, total));
     messages.push({ type: 'data', requestId, seq, total, offset, chunk });

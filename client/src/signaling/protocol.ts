@@ -17,6 +17,9 @@
 export const CHANNEL_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 /** A rendition name as the multivariant playlist names it (e.g. `360p`), 1–32 characters. */
 export const RENDITION_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
+/** The peer wire protocol version of this build: see `JoinRequest.wire`. */
+export { PROTOCOL_VERSION as PEER_WIRE_VERSION } from '../core/wire.js';
+
 /** Largest signal data (JSON) the server relays, in bytes. */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
 /** Most swarms one connection may be in at once. */
@@ -66,6 +69,11 @@ export type SignalingErrorCode =
   | 'origin-not-allowed'
   /** The sender (or the target of a signal) is not a member of that swarm. */
   | 'not-in-swarm'
+  /**
+   * The viewer speaks another peer wire protocol version than the server pairs (an old or
+   * newer player): it plays from the CDN; reloading the page loads the current player.
+   */
+  | 'unsupported-wire'
   /** The connection is already in {@link MAX_SWARMS_PER_SOCKET} swarms. */
   | 'too-many-swarms'
   /** Too many requests from this connection are waiting; slow down. */
@@ -93,6 +101,13 @@ export type SignalData = Record<string, unknown>;
 export interface JoinRequest {
   channel: string;
   rendition: string;
+  /**
+   * The peer wire protocol version the viewer speaks ({@link PEER_WIRE_VERSION}). The server
+   * refuses a version it does not pair (`unsupported-wire`), so that viewers whose data
+   * channels cannot understand each other never meet. Absent: a connection that opens no data
+   * channels (monitors, benchmarks); it is not told apart.
+   */
+  wire?: number;
 }
 
 export type JoinAck =

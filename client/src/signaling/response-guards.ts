@@ -22,6 +22,7 @@ const ERROR_CODES = {
   'p2p-disabled': true,
   'origin-not-allowed': true,
   'not-in-swarm': true,
+  'unsupported-wire': true,
   'too-many-swarms': true,
   'rate-limited': true,
   internal: true,

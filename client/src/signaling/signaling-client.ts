@@ -1,6 +1,7 @@
 import { Emitter } from '../core/emitter.js';
 import {
   CHANNEL_ID_PATTERN,
+  PEER_WIRE_VERSION,
   RENDITION_PATTERN,
   swarmId,
   type ChannelDisabledMessage,
@@ -223,7 +224,9 @@ export class SignalingClient extends Emitter<SignalingClientEvents> {
 
   private async joinOnce(channel: string, rendition: string): Promise<JoinResult> {
     const body = await this.request('join', (cb) =>
-      this.socket.timeout(this.config.requestTimeoutMs).emit('join', { channel, rendition }, cb),
+      this.socket
+        .timeout(this.config.requestTimeoutMs)
+        .emit('join', { channel, rendition, wire: PEER_WIRE_VERSION }, cb),
     );
     const neighbours = parsePeerIds(body.neighbours);
     const ice = parseIceConfig(body.ice);

@@ -246,7 +246,7 @@ describe('floods with the default guard', () => {
     let maxLoad = 0;
     const closed = new Promise<void>((resolve) => victim.once('close', resolve));
     for (let i = 0; i < 5000 && victim.connected; i++) {
-      raw.send(encode({ type: 'request', requestId: i + 1, seq: i % 41 }));
+      raw.send(encode({ type: 'request', requestId: i + 1, seq: i % 41, offset: 0 }));
       maxLoad = Math.max(maxLoad, internals(victim).server.load);
       if (i % 100 === 0) await sleep(1);
     }

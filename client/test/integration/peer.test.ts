@@ -155,6 +155,24 @@ describe('Peer over real WebRTC (node-datachannel, loopback)', () => {
     expect(await rejection(b.request(0))).toMatchObject({ type: 'absent' });
   });
 
+  it('sends the rest of a segment from an offset (a ranged request), byte-exact', async () => {
+    const { a, b } = await pair(new Map([[0, SEG0]]));
+    const from = 100_001;
+    const progress: [number, number][] = [];
+    const offsets: number[] = [];
+    const rest = await a.request(0, {
+      from,
+      onProgress: (r, t) => progress.push([r, t]),
+      onData: (offset) => offsets.push(offset),
+    });
+    expect(sameBytes(rest, SEG0.subarray(from))).toBe(true);
+    expect(offsets[0]).toBe(from);
+    expect(progress.at(-1)).toEqual([SEG0.length, SEG0.length]);
+    expect(b.bytesSent).toBe(SEG0.length - from);
+    expect(a.bytesReceived).toBe(SEG0.length - from);
+    await expect(a.request(0, { from: -1 })).rejects.toThrow(RangeError);
+  });
+
   it('rejects a segment the remote does not hold with absent, and forgets it', async () => {
     const { a, b } = await pair();
     b.sendHaveMap([99]);

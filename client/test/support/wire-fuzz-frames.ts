@@ -78,7 +78,12 @@ const dataArb: fc.Arbitrary<WireMessage> = fc
 export const messageArb: fc.Arbitrary<WireMessage> = fc.oneof(
   haveMapArb,
   haveDeltaArb,
-  fc.record({ type: fc.constant('request' as const), requestId: requestIdArb, seq: seqArb }),
+  fc.record({
+    type: fc.constant('request' as const),
+    requestId: requestIdArb,
+    seq: seqArb,
+    offset: fc.oneof(fc.constant(0), fc.nat(4096)),
+  }),
   dataArb,
   fc.record({ type: fc.constant('cancel' as const), requestId: requestIdArb }),
   fc.record({ type: fc.constant('absent' as const), requestId: requestIdArb, seq: seqArb }),

@@ -14,6 +14,8 @@ export const RENDITION_RE = /^[A-Za-z0-9_.-]{1,32}$/;
 export const SWARM_ID_RE = /^[a-z0-9][a-z0-9-]{0,63}\/[A-Za-z0-9_.-]{1,32}$/;
 /** Largest signal data relayed (JSON bytes); equals the client's MAX_SIGNAL_BYTES. */
 export const MAX_SIGNAL_BYTES = 16 * 1024;
+/** The peer wire protocol version the server pairs; equals the client's PEER_WIRE_VERSION. */
+export const PEER_WIRE_VERSION = 2;
 /** Most swarms per socket; equals the client's MAX_SWARMS_PER_SOCKET. */
 export const MAX_SWARMS_PER_SOCKET = 4;
 /** Socket ids are 20 characters; other adapters may use longer ids. */
@@ -64,6 +66,7 @@ const signalData = z.custom<SignalData>(
 export const joinSchema = z.strictObject({
   channel: z.string().regex(CHANNEL_ID_RE, 'not a channel id'),
   rendition: z.string().regex(RENDITION_RE, 'not a rendition name'),
+  wire: z.number().int().min(1).max(255).optional(),
 }) satisfies z.ZodType<JoinRequest>;
 
 export const moreSchema = z.strictObject({

@@ -16,6 +16,7 @@ import {
   type BareSignalingServer,
   type ClientSocket,
 } from './signaling-helpers.js';
+import { PEER_WIRE_VERSION } from '../../src/signaling/schemas.js';
 import { useTestClients } from './support/test-clients.js';
 
 type JoinOk = Extract<JoinAck, { ok: true }>;
@@ -105,6 +106,32 @@ describe('signaling: join', () => {
     const ack = await join(await client(), 'nope', '360p');
     expect(ack).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
     expect(server.signaling.stats().members).toBe(0);
+  });
+
+  it('pairs only viewers of its peer wire protocol version', async () => {
+    const s = await client();
+    const other = PEER_WIRE_VERSION + 1;
+    const refused = await s.emitWithAck('join', {
+      channel: 'demo',
+      rendition: '360p',
+      wire: other,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'unsupported-wire' } });
+    expect(JSON.stringify(refused)).toContain(`protocol ${other}`);
+    expect(server.signaling.stats().members).toBe(0);
+    const bad = await s.emitWithAck('join', {
+      channel: 'demo',
+      rendition: '360p',
+      wire: 'x' as unknown as number,
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const ok = await s.emitWithAck('join', {
+      channel: 'demo',
+      rendition: '360p',
+      wire: PEER_WIRE_VERSION,
+    });
+    expect(ok).toMatchObject({ ok: true });
+    expect(server.signaling.stats().members).toBe(1);
   });
 
   it('allows at most 4 swarms per connection; joining twice is harmless', async () => {

@@ -188,3 +188,43 @@ describe('Arrival', () => {
     expect(whole).toEqual(segment.subarray(0, 5000));
   });
 });
+
+describe('PeerServer: a ranged request', () => {
+  it('sends a complete segment from the offset asked for', async () => {
+    const sent: WireMessage[] = [];
+    const uploaded: number[] = [];
+    const server = new PeerServer(
+      { maxServingQueue: 8, highWaterMark: 1 << 30, maxServingWaitMs: 1500 },
+      {
+        provide: (seq) => (seq === 9 ? segment : undefined),
+        send: (m) => sent.push(m),
+        bufferedAmount: () => 0,
+        uploaded: (n) => uploaded.push(n),
+      },
+    );
+    const from = MAX_CHUNK_BYTES + 500;
+    server.request(1, 9, from);
+    server.request(2, 9, SIZE); // past the end: nothing to send
+    await settle();
+    const data = sent.filter((m): m is DataMessage => m.type === 'data' && m.requestId === 1);
+    expect(data[0]?.offset).toBe(from);
+    const assembler = new SegmentAssembler({ requestId: 1, seq: 9, from });
+    for (const m of data) assembler.push(m);
+    expect(assembler.complete).toBe(true);
+    expect(assembler.bytes()).toEqual(segment.subarray(from));
+    expect(uploaded.reduce((a, b) => a + b, 0)).toBe(SIZE - from);
+    expect(sent.filter((m) => 'requestId' in m && m.requestId === 2)).toEqual([
+      { type: 'absent', requestId: 2, seq: 9 },
+    ]);
+  });
+
+  it('answers `absent` for a range of a segment still arriving: its holders have it whole', async () => {
+    const arrival = new Arrival(9, SIZE);
+    feed(arrival, 2 * MAX_CHUNK_BYTES);
+    const { server, sent, dataBytes } = relay(arrival);
+    server.request(1, 9, 100);
+    await settle();
+    expect(dataBytes()).toBe(0);
+    expect(sent).toEqual([{ type: 'absent', requestId: 1, seq: 9 }]);
+  });
+});

@@ -184,6 +184,65 @@ describe('schedule', () => {
     expect(schedule(plain, config)[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
   });
 
+  it('with peer ranges, hands a too-slow transfer over to a holder that sends the rest in time', () => {
+    // 40 KB of 200 KB in 1 s: 40 B/ms, 4 s left vs a 3 s deadline (the CDN line of the rest
+    // is 1.2 s before it: no cancel for the CDN yet).
+    const slow = seg(101, {
+      start: 203,
+      status: 'peer',
+      transfer: {
+        peerId: 'a',
+        startedAt: NOW - 1000,
+        lastProgressAt: NOW,
+        received: 40_000,
+        total: 200_000,
+      },
+    });
+    const run = (
+      peers: PeerState[],
+      over: Partial<Omit<SchedulerInput, 'segments'>> = {},
+      c = config,
+    ) =>
+      schedule(
+        input({
+          segments: [slow],
+          peers: [peer('a', [101]), ...peers],
+          cdn: { rttMs: 50, throughput: 1000, ranges: true },
+          peerRanges: true,
+          ...over,
+        }),
+        c,
+      );
+    // `b` sends the other 160 KB at 400 B/ms in 400 ms: well in time, under half of 4 s.
+    expect(run([peer('b', [101], { throughput: 400 })])).toEqual([
+      { type: 'cancel', seq: 101, reason: 'too-slow' },
+      { type: 'peer', seq: 101, peerId: 'b' },
+    ]);
+    // Not to a holder that would need more than half the time left (160 KB at 60 B/ms: 2.7 s),
+    // nor to one that only relays it (a range is served from a complete segment), nor to
+    // one without a free slot, nor without peer ranges or with handoverShare 0.
+    expect(run([peer('b', [101], { throughput: 60 })])).toEqual([]);
+    expect(run([peer('b', [], { throughput: 400, arriving: new Set([101]) })])).toEqual([]);
+    expect(run([peer('b', [101], { throughput: 400, pending: 2 })])).toEqual([]);
+    expect(run([peer('b', [101], { throughput: 400 })], { peerRanges: false })).toEqual([]);
+    expect(
+      run([peer('b', [101], { throughput: 400 })], {}, { ...config, handoverShare: 0 }),
+    ).toEqual([]);
+  });
+
+  it('with peer ranges, counts only the rest of a segment with a head, from complete holders', () => {
+    // 150 KB of 200 KB kept: `slow` (50 B/ms) sends the other 50 KB in 1 s, in time for a 2 s
+    // deadline; asked for the whole segment it would need 4 s.
+    const headed = seg(101, { start: 202, head: 150_000 });
+    const peers = [peer('slow', [101], { throughput: 50 })];
+    const over = { cdn: { rttMs: 50, throughput: 1000, ranges: true } };
+    expect(
+      schedule(input({ segments: [headed], peers, peerRanges: true, ...over }), config),
+    ).toEqual([{ type: 'peer', seq: 101, peerId: 'slow' }]);
+    // Without peer ranges it is not asked (too slow for the whole segment): the session waits.
+    expect(schedule(input({ segments: [headed], peers, ...over }), config)).toEqual([]);
+  });
+
   it('fetches a segment whose holders all failed from the CDN once little slack is left', () => {
     // Deadline 2 s, CDN needs 250 ms + 1000 ms margin: 750 ms of slack, under backupLeadMs.
     const failed = seg(101, { start: 202, excludedPeers: new Set(['a']) });

@@ -230,3 +230,40 @@ describe('SegmentAssembler: rejected chunks', () => {
     );
   });
 });
+
+describe('SegmentAssembler: a ranged request', () => {
+  it('reassembles the bytes from an offset on, through encode and decode', () => {
+    fc.assert(
+      fc.property(
+        idArb,
+        fc.uint8Array({ minLength: 2, maxLength: 6000, size: 'max' }),
+        maxChunkArb,
+        fc.nat(),
+        ({ requestId, seq }, segment, maxChunk, n) => {
+          const from = n % segment.length;
+          const a = new SegmentAssembler({ requestId, seq, from });
+          expect(a.received).toBe(from);
+          const messages = chunkSegment(requestId, seq, segment, maxChunk, from);
+          expect(messages[0]?.offset).toBe(from);
+          for (const m of messages) a.push(decode(encode(m)) as DataMessage);
+          expect(a.complete).toBe(true);
+          expect(a.received).toBe(segment.length);
+          expect(same(a.bytes(), segment.subarray(from))).toBe(true);
+          expect(a.allocated).toBe(segment.length - from);
+        },
+      ),
+    );
+  });
+
+  it('rejects a first chunk that does not start at the offset, or a segment that ends before it', () => {
+    const segment = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
+    const a = new SegmentAssembler({ requestId: 1, seq: 2, from: 1000 });
+    const [whole] = chunkSegment(1, 2, segment);
+    expect(assemblyErrorType(() => a.push(whole!))).toBe('out-of-order');
+    const short = new SegmentAssembler({ requestId: 1, seq: 2, from: 1000 });
+    const tiny = chunkSegment(1, 2, segment.subarray(0, 1000))[0]!;
+    expect(assemblyErrorType(() => short.push(tiny))).toBe('overflow');
+    expect(() => chunkSegment(1, 2, segment, undefined, 5000)).toThrow(/offset/);
+    expect(() => new SegmentAssembler({ requestId: 1, seq: 2, from: -1 })).toThrow(AssemblyError);
+  });
+});

@@ -89,7 +89,12 @@ const messageArb = (maxChunk: number): fc.Arbitrary<WireMessage> =>
     haveDeltaArb,
     arrivingArb,
     fc.record({ type: fc.constant('capacity' as const), bytesPerSec: u32Arb }),
-    fc.record({ type: fc.constant('request' as const), requestId: u32Arb, seq: seqArb }),
+    fc.record({
+      type: fc.constant('request' as const),
+      requestId: u32Arb,
+      seq: seqArb,
+      offset: fc.nat(MAX_SEGMENT_BYTES - 1),
+    }),
     dataArb(chunkArb(maxChunk)),
     fc.record({ type: fc.constant('cancel' as const), requestId: u32Arb }),
     fc.record({ type: fc.constant('absent' as const), requestId: u32Arb, seq: seqArb }),
@@ -350,10 +355,11 @@ describe('wire: malformed input', () => {
     }
     expect(wireErrorType(() => decode('nope' as unknown as Uint8Array))).toBe('invalid-field');
     // Sanity: the same builder produces valid messages.
-    expect(decode(raw(3, ['u32', 1], ...seq(0x1fffff, 0xffffffff)))).toEqual({
+    expect(decode(raw(3, ['u32', 1], ...seq(0x1fffff, 0xffffffff), ['u32', 7]))).toEqual({
       type: 'request',
       requestId: 1,
       seq: MAX_SAFE,
+      offset: 7,
     });
     expect(decode(raw(1, ...seq(0, 5), ['u16', 3], Uint8Array.of(0b1010_0000)))).toEqual({
       type: 'have-map',
@@ -364,9 +370,23 @@ describe('wire: malformed input', () => {
 
 describe('wire: encode validation', () => {
   const bad: [string, WireMessage, WireErrorType][] = [
-    ['negative seq', { type: 'request', requestId: 1, seq: -1 }, 'invalid-field'],
+    ['negative seq', { type: 'request', requestId: 1, seq: -1, offset: 0 }, 'invalid-field'],
     ['fractional seq', { type: 'absent', requestId: 1, seq: 1.5 }, 'invalid-field'],
-    ['unsafe seq', { type: 'request', requestId: 1, seq: MAX_SAFE + 1 }, 'invalid-field'],
+    [
+      'unsafe seq',
+      { type: 'request', requestId: 1, seq: MAX_SAFE + 1, offset: 0 },
+      'invalid-field',
+    ],
+    [
+      'request offset past any segment',
+      { type: 'request', requestId: 1, seq: 1, offset: MAX_SEGMENT_BYTES },
+      'invalid-field',
+    ],
+    [
+      'negative request offset',
+      { type: 'request', requestId: 1, seq: 1, offset: -1 },
+      'invalid-field',
+    ],
     ['requestId above uint32', { type: 'cancel', requestId: 2 ** 32 }, 'invalid-field'],
     ['unsorted have-map', { type: 'have-map', seqs: [3, 2] }, 'invalid-field'],
     ['duplicate have-map', { type: 'have-map', seqs: [2, 2] }, 'invalid-field'],

@@ -1,7 +1,7 @@
 import type { JoinAck } from '@meshcast/client/signaling';
 import { channelRoom } from '../channel-room.js';
 import { embedOriginAllowed, refusedOriginMessage } from '../../channels/embed-origin.js';
-import { joinSchema } from '../schemas.js';
+import { joinSchema, PEER_WIRE_VERSION } from '../schemas.js';
 import { localityOf } from '../locality.js';
 import { SignalingRequestError } from '../signaling-request-error.js';
 import { iceServersFor } from '../turn-credentials.js';
@@ -16,7 +16,13 @@ type JoinOk = Omit<Extract<JoinAck, { ok: true }>, 'ok'>;
 export const joinHandler: EventHandler<typeof joinSchema, JoinOk | undefined> = {
   schema: joinSchema,
   ack: 'required',
-  async handle(ctx, socket, { channel: channelId, rendition }) {
+  async handle(ctx, socket, { channel: channelId, rendition, wire }) {
+    if (wire !== undefined && wire !== PEER_WIRE_VERSION) {
+      throw new SignalingRequestError(
+        'unsupported-wire',
+        `this player speaks peer protocol ${wire}, this server pairs protocol ${PEER_WIRE_VERSION}: reload the page for the current player`,
+      );
+    }
     const channel = await ctx.channels.get(channelId);
     if (!channel) throw new SignalingRequestError('unknown-channel', `no channel '${channelId}'`);
     if (!channel.enabled) {

@@ -4,6 +4,7 @@ import {
   CHANNEL_ID_RE,
   MAX_SIGNAL_BYTES,
   MAX_SWARMS_PER_SOCKET,
+  PEER_WIRE_VERSION,
   RENDITION_RE,
   SWARM_ID_RE,
   describeIssues,
@@ -22,6 +23,7 @@ describe('signaling schemas', () => {
     );
     expect(MAX_SIGNAL_BYTES).toBe(protocol.MAX_SIGNAL_BYTES);
     expect(MAX_SWARMS_PER_SOCKET).toBe(protocol.MAX_SWARMS_PER_SOCKET);
+    expect(PEER_WIRE_VERSION).toBe(protocol.PEER_WIRE_VERSION);
   });
 
   it('accept well-formed requests and reject extra keys', () => {
