@@ -57,6 +57,13 @@ export interface EngineConfig {
    * it: the CDN sends the whole segment again. @default true
    */
   cdnRanges: boolean;
+  /**
+   * When a peer transfer is cancelled or fails part way, another peer that holds the whole
+   * segment may send only the rest (a ranged request; protocol version 2); and a transfer too
+   * slow for its deadline hands over to a faster complete holder (`scheduler.handoverShare`),
+   * keeping the bytes it brought. @default true
+   */
+  peerRanges: boolean;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -73,6 +80,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   uploadCap: 0,
   downloadOnly: false,
   cdnRanges: true,
+  peerRanges: true,
 };
 
 export interface EngineOptions {
@@ -240,6 +248,7 @@ export class Engine extends Emitter<EngineEvents> {
       counters: this.counters,
       uploadRate: () => this.upload.measuredRate,
       cdnRanges: this.config.cdnRanges,
+      peerRanges: this.config.peerRanges,
       ...(this.p2pEnabled && { verifier: this.integrity.verifier(rendition) }),
       onCorruptPeer: (peerId, seq) => {
         this.integrity.liar(rendition, peerId, seq);
