@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export { createPlayer } from './player/player.js';
+export { p2pSummary, type P2pFigures } from './player/stats-text.js';
 export type {
   MeshcastPlayer,
   PlayerOptions,

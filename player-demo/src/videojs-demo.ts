@@ -2,6 +2,7 @@
 import videojs from 'video.js';
 import 'video.js/dist/video-js.css';
 import {
+  p2pSummary,
   registerMeshcast,
   type MeshcastPluginHost,
   type MeshcastVideojs,
@@ -35,7 +36,7 @@ setInterval(() => {
   const rows: [string, string][] = [
     ['rendition', s.rendition ?? '—'],
     ['CDN', mb(s.cdnBytes)],
-    ['P2P', s.p2pEnabled ? `${mb(s.p2pBytes)} · ${s.peers} peers` : 'off'],
+    ['P2P', p2pSummary(s, mb)],
     ['upload', mb(s.uploadBytes)],
     ['stalls', String(s.stalls)],
   ];

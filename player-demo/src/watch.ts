@@ -1,4 +1,4 @@
-import { createPlayer, type MeshcastPlayer, type PlayerStats } from '@meshcast/client';
+import { createPlayer, p2pSummary, type MeshcastPlayer, type PlayerStats } from '@meshcast/client';
 import { el, getChannel } from './api.js';
 import { showEmbedSnippets } from './embed-snippet.js';
 import { pageElement } from './page-element.js';
@@ -38,7 +38,7 @@ function renderStats(s: PlayerStats): void {
     ['stalls', `${s.stalls} (${fmt.ms(s.stallMs)})`],
     ['startup', fmt.ms(s.startupMs)],
     ['CDN', fmt.mb(s.cdnBytes)],
-    ['P2P', s.p2pEnabled ? `${fmt.mb(s.p2pBytes)} · ${s.peers} peers` : 'off'],
+    ['P2P', p2pSummary(s, fmt.mb)],
     ['upload', fmt.mb(s.uploadBytes)],
     [
       'offload',

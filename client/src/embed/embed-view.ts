@@ -1,4 +1,5 @@
 import type { PlayerStats } from '../player/player.js';
+import { p2pSummary } from '../player/stats-text.js';
 
 const STYLE = `
 :host { display: block; position: relative; background: #000; aspect-ratio: 16 / 9;
@@ -26,7 +27,7 @@ export function statsRows(s: PlayerStats): [string, string][] {
     ['latency', sec(s.latencySec)],
     ['stalls', String(s.stalls)],
     ['CDN', mb(s.cdnBytes)],
-    ['P2P', s.p2pEnabled ? `${mb(s.p2pBytes)} · ${s.peers} peers` : 'off'],
+    ['P2P', p2pSummary(s, mb)],
     ['upload', mb(s.uploadBytes)],
     ['offload', total > 0 ? `${Math.round((100 * s.p2pBytes) / total)} %` : '—'],
   ];

@@ -53,6 +53,11 @@ export interface PlayerStats extends PlaybackQoe {
   uploadBytes: number;
   /** Connected peers. */
   peers: number;
+  /**
+   * Peer connections still opening (signalling, ICE). Connections that keep opening while
+   * `peers` stays 0 usually mean ICE cannot get through (a firewall, no TURN server).
+   */
+  connecting: number;
   /** Seconds behind the live edge (live edge - currentTime). */
   latencySec: number | undefined;
   /** Current rendition, e.g. `360p`, and its bitrate in bits/s. */
@@ -258,6 +263,7 @@ class HlsPlayer extends Emitter<PlayerEvents> implements MeshcastPlayer {
       uploadBytes: e?.uploadBytes ?? 0,
       wastedBytes: e?.wastedBytes ?? 0,
       peers: e?.peers ?? 0,
+      connecting: e?.connecting ?? 0,
       verifiedSegments: e?.verifiedSegments ?? 0,
       corruptSegments: e?.corruptSegments ?? 0,
       bannedPeers: e?.bannedPeers ?? 0,

@@ -19,6 +19,8 @@ export interface MeshcastVideojsStats extends PlaybackQoe {
   uploadBytes: number;
   /** Connected peers. */
   peers: number;
+  /** Peer connections still opening (signalling, ICE). */
+  connecting: number;
   p2pEnabled: boolean;
   /** Current rendition, e.g. `360p`. */
   rendition: string | undefined;
@@ -129,6 +131,7 @@ export class MeshcastHlsSource implements SourceHandlerInstance {
       cdnBytes: e?.cdnBytes ?? this.cdnBytes,
       uploadBytes: e?.uploadBytes ?? 0,
       peers: e?.peers ?? 0,
+      connecting: e?.connecting ?? 0,
       p2pEnabled: this.engine?.p2pEnabled ?? false,
       rendition: e?.rendition ?? (level ? `${level.height}p` : undefined),
       latencySec: latency > 0 ? latency : undefined,

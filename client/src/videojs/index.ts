@@ -19,6 +19,7 @@ export {
   type MeshcastVideojsStats,
 } from './hlsjs-source.js';
 export { QualityLevelsBridge } from './quality-levels.js';
+export { p2pSummary, type P2pFigures } from '../player/stats-text.js';
 export type {
   Html5TechLike,
   MeshcastSourceOptions,
