@@ -227,7 +227,7 @@ async function loadBeforeDeadline(
 }
 
 describe('transfer faults through a RenditionSession', () => {
-  it('a peer that leaves mid-transfer: the segment comes from another peer in time', async () => {
+  it('a peer that leaves mid-transfer: another peer sends the rest in time', async () => {
     const swarm = new TestSwarm();
     const leaver = await misbehavingRemote('leaver', 'leave-mid-transfer');
     const honest = await honestRemote('honest');
@@ -238,8 +238,12 @@ describe('transfer faults through a RenditionSession', () => {
     console.log(`leave mid-transfer -> ${source} after ${Math.round(ms)} ms`, counters);
     expect(leaver.received.some((m) => m.type === 'request')).toBe(true);
     expect(source).toBe('p2p');
-    expect(honest.remote.bytesSent).toBe(SEGMENT_BYTES);
-    expect(counters.wastedBytes).toBeGreaterThan(0);
+    // The leaver's chunks that reached us (it sent 20 kB) are kept: the other holder sends
+    // only the bytes after them (a ranged request), and nothing is wasted.
+    const head = leaver.peer.bytesReceived;
+    expect(head).toBeGreaterThanOrEqual(16 * 1024);
+    expect(honest.remote.bytesSent).toBe(SEGMENT_BYTES - head);
+    expect(counters).toMatchObject({ p2pBytes: SEGMENT_BYTES, wastedBytes: 0 });
   });
 
   it('a peer that leaves mid-transfer, alone: the CDN sends only the rest, in time', async () => {
