@@ -22,6 +22,10 @@
  *   every byte it brought counts (bench/sim, 1k viewers, seeds 1-3: wasted peer bytes
  *   2.4 % -> 0.4 %, offload 66.2 -> 66.8 % of the bound on average). Otherwise it is
  *   cancelled as soon as it would miss, so that another holder may still make it.
+ * - With peer ranges (`peerRanges`), a kept head is completed by a complete holder that sends
+ *   only the rest, and a too-slow transfer hands over at once to a complete holder with a free
+ *   slot that would send the rest in time and in at most `handoverShare` of the time it still
+ *   needs (bench/sim, 1k viewers, seeds 1-3: 66.8 -> 68.2 % of the bound on average).
  */
 import { seederRank, weightedSeederRank } from './seeder-rank.js';
 import { RELAY_WITHHELD_BYTES } from './wire.js';
