@@ -1,5 +1,6 @@
 import type { BrowserContext } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../../client/src/core/wire.js';
 import { useE2eFixture } from '../../../test/support/e2e-fixture.js';
 import {
   closeViewers,
@@ -19,7 +20,10 @@ const HONEST = 5;
 const WARMUP_MS = 8_000;
 const MEASURE_MS = 60_000;
 
-/** Wire: version 1, tag 4 = data; the chunk starts after a 26-byte header (client/src/core/wire.ts). */
+/**
+ * Wire: version 2, tag 4 = data; the chunk starts after a 26-byte header (client/src/core/wire.ts).
+ * The page script cannot import the constant: the test checks below that it is still 2.
+ */
 const corruptDataFrames = (): void => {
   const w = window as unknown as { __liedFrames: number };
   w.__liedFrames = 0;
@@ -34,7 +38,7 @@ const corruptDataFrames = (): void => {
         : ArrayBuffer.isView(data)
           ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
           : undefined;
-    if (view && view.length > 26 && view[0] === 1 && view[1] === 4) {
+    if (view && view.length > 26 && view[0] === 2 && view[1] === 4) {
       const copy = view.slice();
       for (let i = 26; i < copy.length; i += 101) copy[i] = (copy[i] ?? 0) ^ 0xff;
       w.__liedFrames++;
@@ -105,6 +109,7 @@ beforeAll(() => {
 
 describe('a lying peer among honest viewers (real Chromium)', () => {
   it('never reaches an honest player: banned, reported, excluded, and nobody stalls', async () => {
+    expect(PROTOCOL_VERSION, 'the page script corrupts frames of wire version 2').toBe(2);
     const { server } = e2e;
     const url = `${server.url}/watch/demo`;
     const init =
