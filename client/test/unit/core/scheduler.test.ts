@@ -42,6 +42,20 @@ const peer = (id: string, has: number[], over: Partial<PeerState> = {}): PeerSta
   ...over,
 });
 
+/** Segment 101, due in `deadline` ms, coming from peer `a`: `received` of 200 KB in 1 s. */
+const slowTransfer = (deadline: number, received: number): SegmentState =>
+  seg(101, {
+    start: 200 + deadline / 1000,
+    status: 'peer',
+    transfer: {
+      peerId: 'a',
+      startedAt: NOW - 1000,
+      lastProgressAt: NOW,
+      received,
+      total: 200_000,
+    },
+  });
+
 /** A sequence number for which `self` has the wanted seeder rank among `ids`. */
 function seqWithRank(rank: number, ids: string[], from = 110): number {
   for (let s = from; ; s++) if (seederRank('self', ids, s) === rank) return s;
@@ -124,17 +138,7 @@ describe('schedule', () => {
 
   it('cancels a peer transfer too slow for its deadline while the CDN can still make it', () => {
     // 10 KB of 200 KB in 1 s: 10 B/ms, 19 s left vs a 3 s deadline; CDN needs ~250 ms.
-    const slow = seg(101, {
-      start: 203,
-      status: 'peer',
-      transfer: {
-        peerId: 'a',
-        startedAt: NOW - 1000,
-        lastProgressAt: NOW,
-        received: 10_000,
-        total: 200_000,
-      },
-    });
+    const slow = slowTransfer(3000, 10_000);
     const actions = schedule(input({ segments: [slow], peers: [peer('a', [101])] }), config);
     expect(actions[0]).toEqual({ type: 'cancel', seq: 101, reason: 'too-slow' });
     // Its only holder failed, 1.75 s of slack left: wait for another holder a little.
@@ -145,17 +149,7 @@ describe('schedule', () => {
     // 40 KB of 200 KB in 1 s: 40 B/ms, 4 s left. The CDN sends the other 160 KB in 50 +
     // 160 ms; with the 1000 ms margin the rest's line is 1210 ms before the deadline.
     const slow = (deadline: number, received = 40_000): SegmentState =>
-      seg(101, {
-        start: 200 + deadline / 1000,
-        status: 'peer',
-        transfer: {
-          peerId: 'a',
-          startedAt: NOW - 1000,
-          lastProgressAt: NOW,
-          received,
-          total: 200_000,
-        },
-      });
+      slowTransfer(deadline, received);
     const ranged = (s: SegmentState) =>
       schedule(
         input({
@@ -187,17 +181,7 @@ describe('schedule', () => {
   it('with peer ranges, hands a too-slow transfer over to a holder that sends the rest in time', () => {
     // 40 KB of 200 KB in 1 s: 40 B/ms, 4 s left vs a 3 s deadline (the CDN line of the rest
     // is 1.2 s before it: no cancel for the CDN yet).
-    const slow = seg(101, {
-      start: 203,
-      status: 'peer',
-      transfer: {
-        peerId: 'a',
-        startedAt: NOW - 1000,
-        lastProgressAt: NOW,
-        received: 40_000,
-        total: 200_000,
-      },
-    });
+    const slow = slowTransfer(3000, 40_000);
     const run = (
       peers: PeerState[],
       over: Partial<Omit<SchedulerInput, 'segments'>> = {},
