@@ -524,8 +524,9 @@ export class SimPeer implements SessionPeer {
       this.send({ type: 'busy', requestId, seq, waitMs });
       return;
     }
-    const size = (this.host.provide(seq)?.length ?? this.host.arrival(seq)?.total ?? 0) - offset;
-    this.queue.push({ requestId, seq, offset, size: Math.max(0, size) });
+    const whole = this.host.provide(seq)?.length ?? this.host.arrival(seq)?.total ?? 0;
+    const size = Math.max(0, whole - offset);
+    this.queue.push({ requestId, seq, offset, size });
     gate.queued++;
     gate.queuedBytes += size;
     this.pump();
