@@ -25,3 +25,10 @@ export function toHex(bytes: Uint8Array): string {
   for (const b of bytes) out += HEX[b] ?? '';
   return out;
 }
+
+/** Whether `a` and `b` hold the same bytes. */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { Arrival, type ArrivalSource } from './arrival.js';
-import { concatBytes } from './bytes.js';
+import { concatBytes, equalBytes } from './bytes.js';
 import { CdnError, type CdnLoader } from './cdn-loader.js';
 import { PeerError } from './peer-error.js';
 import {
@@ -120,6 +120,12 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** A peer that sent a segment's bytes from `from` on (up to the next sender's `from`). */
+interface Sender {
+  peerId: string;
+  from: number;
+}
+
 interface Runtime {
   state: SegmentState;
   info?: SegmentInfo;
@@ -135,7 +141,7 @@ interface Runtime {
    * head and what the transfer brought after it), and the peers that sent them.
    */
   inbound?: {
-    peerIds: readonly string[];
+    senders: readonly Sender[];
     from: number;
     total: () => number | undefined;
     prefix: () => Uint8Array;
@@ -146,12 +152,17 @@ interface Runtime {
    * for the rest.
    */
   partial?: {
-    peerIds: readonly string[];
+    senders: readonly Sender[];
     bytes: Uint8Array;
     total: number;
     start: number;
     first: number;
   };
+  /**
+   * Bytes `0 .. end` of the segment came from several peers and did not match its hash: once
+   * the CDN's copy is in, the senders whose part differs from it are banned.
+   */
+  suspect?: { senders: readonly Sender[]; bytes: Uint8Array; end: number };
 }
 
 export interface RenditionSessionOptions {
@@ -212,11 +223,6 @@ export class RenditionSession {
    * head is kept and no range asked for, as with `cdnRanges: false`.
    */
   private cdnIgnoresRanges = false;
-  /**
-   * Peers that sent part of a segment whose bytes did not match its hash, with others (which
-   * of them lied is unknown): banned at their second such segment.
-   */
-  private readonly suspects = new Map<string, number>();
   private scheduled = false;
   private destroyed = false;
 
@@ -534,7 +540,7 @@ export class RenditionSession {
     const head =
       this.peerRanges() && rt.partial && peer.remoteHave.has(seq) ? rt.partial : undefined;
     const from = head?.bytes.length ?? 0;
-    const peerIds = head ? [...head.peerIds, peer.id] : [peer.id];
+    const senders = [...(head?.senders ?? []), { peerId: peer.id, from }];
     const transfer = {
       peerId: peer.id,
       startedAt,
@@ -557,7 +563,7 @@ export class RenditionSession {
       return a;
     };
     rt.inbound = {
-      peerIds,
+      senders,
       from,
       total: () => size,
       prefix: () => arrival?.read(0, arrival.held) ?? head?.bytes ?? new Uint8Array(0),
@@ -607,7 +613,7 @@ export class RenditionSession {
           }
           if (head) rt.partial = undefined;
           this.dropPartial(rt);
-          this.accept(rt, whole, abort, peerIds, () => {
+          this.accept(rt, whole, abort, senders, () => {
             this.o.counters.p2pBytes += whole.length;
             this.o.counters.p2pSegments++;
             rt.timing = head
@@ -676,11 +682,11 @@ export class RenditionSession {
     rt: Runtime,
     bytes: Uint8Array,
     abort: AbortController,
-    peerIds?: readonly string[],
+    senders?: readonly Sender[],
     onAccepted?: () => void,
   ): void {
     const verifier = this.o.verifier;
-    const peerId = peerIds?.join('+');
+    const peerId = senders?.map((p) => p.peerId).join('+');
     const source: SegmentSource = peerId === undefined ? 'cdn' : 'p2p';
     if (!verifier?.active) {
       onAccepted?.();
@@ -710,10 +716,13 @@ export class RenditionSession {
       debug('%s peer %d from %s: %s', this.rendition, seq, peerId, outcome);
       this.o.counters.wastedBytes += bytes.length;
       this.endArrival(rt, rt.arrival);
-      const senders = peerIds ?? [];
-      if (outcome === 'corrupt') this.blame(senders, seq);
+      const from = senders ?? [];
+      if (outcome === 'corrupt') this.blame(rt, from, bytes, bytes.length);
       rt.abort = undefined;
-      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), ...senders]);
+      const excludedPeers = new Set([
+        ...(rt.state.excludedPeers ?? []),
+        ...from.map((p) => p.peerId),
+      ]);
       rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
       this.fetchCdn(rt, 'integrity');
       this.kick();
@@ -748,11 +757,12 @@ export class RenditionSession {
         done();
         return;
       }
-      debug('%s cdn %d: head from %s %s', this.rendition, seq, partial.peerIds.join('+'), outcome);
+      const ids = partial.senders.map((p) => p.peerId);
+      debug('%s cdn %d: head from %s %s', this.rendition, seq, ids.join('+'), outcome);
       this.o.counters.wastedBytes += partial.bytes.length;
-      if (outcome === 'corrupt') this.blame(partial.peerIds, seq);
+      if (outcome === 'corrupt') this.blame(rt, partial.senders, bytes, partial.bytes.length);
       rt.abort = undefined;
-      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), ...partial.peerIds]);
+      const excludedPeers = new Set([...(rt.state.excludedPeers ?? []), ...ids]);
       rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
       this.fetchCdn(rt, 'integrity');
       this.kick();
@@ -779,12 +789,12 @@ export class RenditionSession {
     const start = t?.startedAt ?? this.o.now();
     if (inbound.from > 0 && earlier) {
       // A ranged transfer extended the head: one head, sent by all of them.
-      rt.partial = { ...earlier, peerIds: inbound.peerIds, bytes: head };
+      rt.partial = { ...earlier, senders: inbound.senders, bytes: head };
       return head.length - inbound.from;
     }
     this.dropPartial(rt);
     rt.partial = {
-      peerIds: inbound.peerIds,
+      senders: inbound.senders,
       bytes: head,
       total,
       start,
@@ -794,20 +804,37 @@ export class RenditionSession {
   }
 
   /**
-   * Bytes from `peerIds` did not match the segment's hash. One sender lied and is banned;
-   * among several, each is banned at its second such segment.
+   * Bytes `0 .. end` of `bytes`, from `senders`, did not match the segment's hash. A sole
+   * sender lied and is banned. Among several, the liar is found once the CDN's copy is in
+   * (see {@link complete}): each is excluded for this segment until then.
    */
-  private blame(peerIds: readonly string[], seq: number): void {
-    for (const id of peerIds) {
-      const strikes = peerIds.length === 1 ? 2 : (this.suspects.get(id) ?? 0) + 1;
-      if (strikes < 2) {
-        this.suspects.set(id, strikes);
-        continue;
+  private blame(rt: Runtime, senders: readonly Sender[], bytes: Uint8Array, end: number): void {
+    const [only] = senders;
+    if (senders.length === 1 && only) this.ban(only.peerId, rt.state.seq);
+    else if (senders.length > 1) rt.suspect = { senders, bytes, end };
+  }
+
+  /**
+   * A trusted copy (the CDN's, or verified) of a segment whose bytes from several peers did not
+   * match its hash: bans each sender whose part differs from it.
+   */
+  private judge(rt: Runtime, trusted: Uint8Array): void {
+    const suspect = rt.suspect;
+    rt.suspect = undefined;
+    if (suspect?.bytes.length !== trusted.length) return;
+    suspect.senders.forEach((sender, i) => {
+      const to = Math.min(suspect.end, suspect.senders[i + 1]?.from ?? suspect.end);
+      const part = suspect.bytes.subarray(sender.from, to);
+      if (!equalBytes(part, trusted.subarray(sender.from, to))) {
+        this.ban(sender.peerId, rt.state.seq);
       }
-      this.suspects.delete(id);
-      this.swarm?.ban?.(id);
-      this.o.onCorruptPeer?.(id, seq);
-    }
+    });
+  }
+
+  /** A peer sent bytes that do not match the published hash: never again. */
+  private ban(peerId: string, seq: number): void {
+    this.swarm?.ban?.(peerId);
+    this.o.onCorruptPeer?.(peerId, seq);
   }
 
   /** Forgets the bytes a peer transfer left (counted as wasted). */
@@ -826,6 +853,8 @@ export class RenditionSession {
     if (share) {
       this.store.put(seq, bytes, source);
       rt.arrival?.complete(bytes);
+      // Verified, or the CDN's: the reference for a joined copy that did not match.
+      this.judge(rt, bytes);
     }
     // Not shared (CDN bytes that fail the hash): not fetched again unless wanted later.
     else rt.retryAfter = this.o.now() + 5000;
@@ -906,7 +935,6 @@ export class RenditionSession {
       for (const w of rt.waiters) w.reject(new Error('session destroyed'));
     }
     this.segments.clear();
-    this.suspects.clear();
     this.swarm?.destroy();
     this.store.destroy();
   }

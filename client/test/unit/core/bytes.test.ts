@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concatBytes } from '../../../src/core/bytes.js';
+import { concatBytes, equalBytes } from '../../../src/core/bytes.js';
 
 describe('concatBytes', () => {
   it('joins parts in order, all of them by default', () => {
@@ -23,5 +23,14 @@ describe('concatBytes', () => {
 
   it('gives an empty array for no parts', () => {
     expect(concatBytes([]).length).toBe(0);
+  });
+});
+
+describe('equalBytes', () => {
+  it('compares lengths and every byte', () => {
+    expect(equalBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3))).toBe(true);
+    expect(equalBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4))).toBe(false);
+    expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 3))).toBe(false);
+    expect(equalBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });
