@@ -142,7 +142,6 @@ interface Runtime {
    */
   inbound?: {
     senders: readonly Sender[];
-    from: number;
     total: () => number | undefined;
     prefix: () => Uint8Array;
   };
@@ -564,7 +563,6 @@ export class RenditionSession {
     };
     rt.inbound = {
       senders,
-      from,
       total: () => size,
       prefix: () => arrival?.read(0, arrival.held) ?? head?.bytes ?? new Uint8Array(0),
     };
@@ -787,10 +785,12 @@ export class RenditionSession {
     if (earlier && earlier.bytes.length >= head.length) return 0;
     const t = rt.state.transfer;
     const start = t?.startedAt ?? this.o.now();
-    if (inbound.from > 0 && earlier) {
+    // Where this transfer's own bytes start: after the head it continued, if ranged.
+    const from = inbound.senders.at(-1)?.from ?? 0;
+    if (from > 0 && earlier) {
       // A ranged transfer extended the head: one head, sent by all of them.
       rt.partial = { ...earlier, senders: inbound.senders, bytes: head };
-      return head.length - inbound.from;
+      return head.length - from;
     }
     this.dropPartial(rt);
     rt.partial = {
@@ -800,7 +800,7 @@ export class RenditionSession {
       start,
       first: t?.firstAt ?? start,
     };
-    return head.length - inbound.from;
+    return head.length - from;
   }
 
   /**

@@ -230,6 +230,11 @@ export type SchedulerAction =
   | { type: 'peer'; seq: number; peerId: string }
   | { type: 'cancel'; seq: number; reason: 'stalled' | 'too-slow' };
 
+/** The bytes of a transfer ended now that the session keeps as a head: 0 under a range's worth. */
+function keptHead(t: TransferState): number {
+  return t.received >= MIN_RANGE_HEAD_BYTES ? t.received : 0;
+}
+
 /** Milliseconds until a segment must be playable; -Infinity-safe, Infinity without a start. */
 export function deadlineMs(segment: SegmentState, playback: PlaybackState): number {
   if (segment.start === undefined) return Infinity;
@@ -349,7 +354,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
     remainingMs: number,
   ): PeerState | undefined => {
     // A head too short for a range request is dropped: the holder sends the whole segment.
-    const after = { ...s, head: t.received >= MIN_RANGE_HEAD_BYTES ? t.received : 0 };
+    const after = { ...s, head: keptHead(t) };
     const p = bestPeer(after, t.peerId);
     if (!p?.has.has(s.seq)) return undefined;
     const finish = finishMs(p, after, peerLoad.get(p.id) ?? 0);
@@ -417,7 +422,7 @@ export function schedule(input: SchedulerInput, config: SchedulerConfig): Schedu
           status: 'missing',
           excludedPeers: new Set([...(s.excludedPeers ?? []), ...(t.peerId ? [t.peerId] : [])]),
           // The session keeps a head worth a range request (and longer than one it had).
-          ...(t.received >= MIN_RANGE_HEAD_BYTES && { head: Math.max(s.head ?? 0, t.received) }),
+          ...(keptHead(t) > 0 && { head: Math.max(s.head ?? 0, keptHead(t)) }),
         });
       }
       continue;

@@ -144,6 +144,12 @@ function checkSeq(n: unknown, what: string): number {
   return n;
 }
 
+/** A request offset: inside the largest segment a data message may announce. */
+function checkOffset(offset: number): number {
+  if (offset >= MAX_SEGMENT_BYTES) throw invalid(`request offset ${offset} is past any segment`);
+  return offset;
+}
+
 function checkU32(n: unknown, what: string): number {
   if (!isU32(n)) throw invalid(`${what} is not a uint32`);
   return n;
@@ -229,9 +235,7 @@ export function encode(message: WireMessage): Uint8Array {
     case 'request': {
       const requestId = checkU32(message.requestId, 'requestId');
       const seq = checkSeq(message.seq, 'seq');
-      const offset = checkU32(message.offset, 'offset');
-      if (offset >= MAX_SEGMENT_BYTES)
-        throw invalid(`request offset ${offset} is past any segment`);
+      const offset = checkOffset(checkU32(message.offset, 'offset'));
       const w = new Writer(HEADER_BYTES + 8 + SEQ_BYTES, TAGS.request);
       w.u32(requestId);
       w.seq(seq);
@@ -400,9 +404,7 @@ function decodeBody(r: Reader, tag: number): WireMessage {
     case TAGS.request: {
       const requestId = r.u32();
       const seq = r.seq();
-      const offset = r.u32();
-      if (offset >= MAX_SEGMENT_BYTES)
-        throw invalid(`request offset ${offset} is past any segment`);
+      const offset = checkOffset(r.u32());
       return { type: 'request', requestId, seq, offset };
     }
     case TAGS.data: {
