@@ -124,6 +124,13 @@ interface Waiter {
 interface Sender {
   peerId: string;
   from: number;
+  /**
+   * Whether its bytes are its own verified copy's: it held the segment whole when asked, or it
+   * sent the segment's last byte (a relay withholds that until its copy verified). A relay cut
+   * off before its end sent what its own upstream sent, unverified: an upstream liar's bytes
+   * would be blamed on an honest relay.
+   */
+  vouched: boolean;
 }
 
 interface Runtime {
@@ -539,7 +546,10 @@ export class RenditionSession {
     const head =
       this.peerRanges() && rt.partial && peer.remoteHave.has(seq) ? rt.partial : undefined;
     const from = head?.bytes.length ?? 0;
-    const senders = [...(head?.senders ?? []), { peerId: peer.id, from }];
+    const senders = [
+      ...(head?.senders ?? []),
+      { peerId: peer.id, from, vouched: peer.remoteHave.has(seq) },
+    ];
     const transfer = {
       peerId: peer.id,
       startedAt,
@@ -611,7 +621,9 @@ export class RenditionSession {
           }
           if (head) rt.partial = undefined;
           this.dropPartial(rt);
-          this.accept(rt, whole, abort, senders, () => {
+          // It sent the last byte: its part is its verified copy's.
+          const vouched = [...senders.slice(0, -1), { peerId: peer.id, from, vouched: true }];
+          this.accept(rt, whole, abort, vouched, () => {
             this.o.counters.p2pBytes += whole.length;
             this.o.counters.p2pSegments++;
             rt.timing = head
@@ -805,12 +817,13 @@ export class RenditionSession {
 
   /**
    * Bytes `0 .. end` of `bytes`, from `senders`, did not match the segment's hash. A sole
-   * sender lied and is banned. Among several, the liar is found once the CDN's copy is in
-   * (see {@link complete}): each is excluded for this segment until then.
+   * sender lied and is banned, if it vouched for its bytes (see {@link Sender.vouched}). Among
+   * several, the liar is found once the CDN's copy is in (see {@link complete}): each is
+   * excluded for this segment until then.
    */
   private blame(rt: Runtime, senders: readonly Sender[], bytes: Uint8Array, end: number): void {
     const [only] = senders;
-    if (senders.length === 1 && only) this.ban(only.peerId, rt.state.seq);
+    if (senders.length === 1 && only) this.banVouched(only, rt.state.seq);
     else if (senders.length > 1) rt.suspect = { senders, bytes, end };
   }
 
@@ -826,9 +839,25 @@ export class RenditionSession {
       const to = Math.min(suspect.end, suspect.senders[i + 1]?.from ?? suspect.end);
       const part = suspect.bytes.subarray(sender.from, to);
       if (!equalBytes(part, trusted.subarray(sender.from, to))) {
-        this.ban(sender.peerId, rt.state.seq);
+        this.banVouched(sender, rt.state.seq);
       }
     });
+  }
+
+  /**
+   * A sender's bytes did not match: banned if they were its own verified copy's. A relay cut
+   * off before its end passed on its upstream's bytes; it is only excluded for this segment
+   * (its own check of them fails, and it bans that upstream).
+   */
+  private banVouched(sender: Sender, seq: number): void {
+    if (sender.vouched) this.ban(sender.peerId, seq);
+    else
+      debug(
+        '%s %d: %s relayed bytes it had not verified: not banned',
+        this.rendition,
+        seq,
+        sender.peerId,
+      );
   }
 
   /** A peer sent bytes that do not match the published hash: never again. */

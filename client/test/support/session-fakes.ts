@@ -52,6 +52,8 @@ type RequestOptions = Parameters<SessionPeer['request']>[1];
 /** A neighbour whose transfer the test streams chunk by chunk, as a Peer reports it. */
 export class StreamingPeer implements SessionPeer {
   readonly remoteHave = new Set<number>();
+  /** Segments it relays as they arrive (it does not hold them whole). */
+  readonly remoteArriving = new Set<number>();
   pendingRequests = 0;
   transfer:
     | { seq: number; options: RequestOptions; resolve: (b: Uint8Array) => void; fail: () => void }
@@ -160,11 +162,14 @@ export function sessionHarness({
      * the player asks for it (the scheduler asks the peer while the deadline is far).
      */
     loadHeld: async (
-      peer: SessionPeer & { remoteHave: Set<number> },
+      peer: SessionPeer & { remoteHave: Set<number>; remoteArriving?: Set<number> },
       seq: number,
       start: number,
+      /** The peer only relays the segment as it arrives: it does not hold it whole. */
+      relay = false,
     ) => {
-      peer.remoteHave.add(seq);
+      if (relay && peer.remoteArriving) peer.remoteArriving.add(seq);
+      else peer.remoteHave.add(seq);
       swarm.peers.push(peer);
       session.setPlayback({ position: 0, rate: 1 }, true);
       session.updatePlaylist([segmentInfo(seq, start)]);

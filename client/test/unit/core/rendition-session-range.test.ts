@@ -24,6 +24,7 @@ async function halfFromPeer(
   options: Options = {},
   head: (bytes: Uint8Array) => Uint8Array = (b) => b,
   claimedTotal = SIZE,
+  relay = false,
 ) {
   const liars: [string, number][] = [];
   const t = sessionHarness({
@@ -32,7 +33,7 @@ async function halfFromPeer(
     session: { onCorruptPeer: (p, s) => liars.push([p, s]), ...options.session },
   });
   const peer = new StreamingPeer('a');
-  const { pending } = await t.loadHeld(peer, 105, 30);
+  const { pending } = await t.loadHeld(peer, 105, 30, relay);
   expect(peer.transfer?.seq).toBe(105);
   peer.chunk(head(big(105)), 0, SIZE / 2, claimedTotal);
   return {
@@ -130,6 +131,28 @@ describe('RenditionSession: a CDN range completes what a peer left half done', (
     expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`, '']);
     expect(t.swarm.banned).toEqual(['a']);
     expect(t.liars).toEqual([['a', 105]]);
+    expect(t.counters).toMatchObject({ p2pBytes: 0, wastedBytes: SIZE / 2 });
+    expect(verifier.counters.corruptSegments).toBe(1);
+  });
+
+  it("does not ban a relay cut off before its end: its head is its upstream's bytes", async () => {
+    const verifier = new SegmentVerifier({ hashWaitMs: 50 });
+    verifier.addHashes([
+      { seq: 105, size: SIZE, sha256: createHash('sha256').update(big(105)).digest('hex') },
+    ]);
+    const lie = (b: Uint8Array): Uint8Array => {
+      const out = b.slice();
+      out[100] = 0xff ^ (out[100] ?? 0);
+      return out;
+    };
+    // `a` relays 105 as it arrives: an honest relay of a liar sends the liar's bytes, and it
+    // withholds only the last byte until its own check (which then fails and bans the liar).
+    const t = await halfFromPeer({ session: { verifier } }, lie, SIZE, true);
+    const loaded = await t.stall();
+    expect(same(loaded.bytes, big(105))).toBe(true);
+    expect(t.cdnRangeHeaders).toEqual([`bytes=${SIZE / 2}-`, '']);
+    expect(t.swarm.banned).toEqual([]);
+    expect(t.liars).toEqual([]);
     expect(t.counters).toMatchObject({ p2pBytes: 0, wastedBytes: SIZE / 2 });
     expect(verifier.counters.corruptSegments).toBe(1);
   });
