@@ -25,6 +25,10 @@ export interface WindowState {
   played: number;
   /** Playback records of the viewers present at the end. */
   viewers: PlaybackRecord[];
+  /** Upload bytes of each viewer present at the window's start, then. */
+  uploadBase: Map<Viewer, number>;
+  /** Viewers present over the whole window: upload capacity (bytes/ms) and bytes uploaded in it. */
+  uploads: [capacity: number, bytes: number][];
   /** Playback records of the viewers that left during the window. */
   departedInWindow: PlaybackRecord[];
   /** Join-to-first-segment times, ms, with the join time. */
@@ -82,6 +86,11 @@ export interface SimResult {
   wastedPct: number;
   /** Upload used / upload capacity. */
   uploadUtilization: number;
+  /**
+   * The viewers present over the whole window in four groups by upload capacity, slowest
+   * first: mean capacity (x the bitrate), upload used / capacity, share of all bytes uploaded.
+   */
+  uploadByQuartile: { capacityXr: number; utilization: number; shareOfBytes: number }[];
   meanPeers: number;
   latencyS: { mean: number; p95: number };
   /**
@@ -190,6 +199,7 @@ export function summarize(input: {
     peerRequests: end.trace.peerRequests - start.trace.peerRequests,
     wastedPct: (100 * (c.wastedBytes ?? 0)) / Math.max(1, p2p),
     uploadUtilization: (c.uploadBytes ?? 0) / Math.max(1, upload * windowMs),
+    uploadByQuartile: quartiles(state.uploads, windowMs, rate),
     meanPeers,
     latencyS: {
       mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
@@ -209,6 +219,32 @@ export function summarize(input: {
     events: input.events,
     config,
   };
+}
+
+/** {@link SimResult.uploadByQuartile} from each viewer's capacity and bytes uploaded. */
+function quartiles(
+  uploads: readonly [number, number][],
+  windowMs: number,
+  rate: number,
+): SimResult['uploadByQuartile'] {
+  const sorted = [...uploads].sort((a, b) => a[0] - b[0]);
+  const total = Math.max(
+    1,
+    sorted.reduce((sum, [, bytes]) => sum + bytes, 0),
+  );
+  return [0, 1, 2, 3].map((q) => {
+    const group = sorted.slice(
+      Math.floor((q * sorted.length) / 4),
+      Math.floor(((q + 1) * sorted.length) / 4),
+    );
+    const capacity = group.reduce((sum, [up]) => sum + up, 0);
+    const bytes = group.reduce((sum, [, b]) => sum + b, 0);
+    return {
+      capacityXr: capacity / Math.max(1, group.length) / rate,
+      utilization: bytes / Math.max(1, capacity * windowMs),
+      shareOfBytes: bytes / total,
+    };
+  });
 }
 
 const pct = (x: number, digits = 1): string => `${(100 * x).toFixed(digits)}%`;
@@ -250,6 +286,15 @@ export function formatTable(results: readonly SimResult[]): string {
     ['relayed transfers', (r) => fmtMap(r.relays)],
     ['wasted / p2p bytes', (r) => `${r.wastedPct.toFixed(2)}%`],
     ['upload utilization', (r) => pct(r.uploadUtilization, 1)],
+    [
+      'by uplink quartile: capacity, used, share of bytes',
+      (r) =>
+        r.uploadByQuartile
+          .map(
+            (q) => `${q.capacityXr.toFixed(2)}r ${pct(q.utilization, 0)} ${pct(q.shareOfBytes, 0)}`,
+          )
+          .join(' · '),
+    ],
     ['mean open peers', (r) => r.meanPeers.toFixed(2)],
     [
       'live latency mean/p95',

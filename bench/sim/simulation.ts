@@ -162,6 +162,8 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     playedBase: new Map(),
     played: 0,
     viewers: [],
+    uploadBase: new Map(),
+    uploads: [],
     departedInWindow: [],
     startups: [],
     samples: { n: 0, viewers: 0, upload: 0, peers: 0, peerSamples: 0, latency: [] },
@@ -256,6 +258,7 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     timing.active = true;
     regions.begin();
     for (const v of alive) state.playedBase.set(v, v.segmentsReached(q.now));
+    for (const v of alive) state.uploadBase.set(v, v.counters.uploadBytes);
     start = snapshot();
   });
   const snapshot = (): Snapshot => {
@@ -273,6 +276,8 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
   await q.run(w1);
   const end = snapshot();
   for (const v of alive) {
+    const base = state.uploadBase.get(v);
+    if (base !== undefined) state.uploads.push([v.profile.up, v.counters.uploadBytes - base]);
     state.played += v.segmentsReached(q.now) - (state.playedBase.get(v) ?? 0);
     v.leave(); // closes an open stall
     state.viewers.push(v.record);
