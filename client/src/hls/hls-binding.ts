@@ -102,7 +102,8 @@ export class HlsBinding {
         segments.push({ seq: f.sn, url: f.url, start: f.start, duration: f.duration });
       }
     }
-    this.engine.updatePlaylist(rendition, segments);
+    const { url, live } = data.details;
+    this.engine.updatePlaylist(rendition, segments, url ? { url, live } : undefined);
   };
 
   private readonly onSwitched = (_e: Events.LEVEL_SWITCHED, data: LevelSwitchedData): void => {
