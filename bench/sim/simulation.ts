@@ -5,10 +5,6 @@ import {
   zeroTrafficCounters,
   type TrafficCounters,
 } from '../../client/src/core/rendition-session.js';
-import {
-  DEFAULT_PLAYLIST_REFRESH_CONFIG,
-  type PlaylistRefreshConfig,
-} from '../../client/src/core/playlist-refresh.js';
 import { resolveSchedulerConfig, type SchedulerConfig } from '../../client/src/core/scheduler.js';
 import { DEFAULT_SWARM_CONFIG, type SwarmConfig } from '../../client/src/core/swarm.js';
 import { DEFAULT_UPLOAD_CONFIG } from '../../client/src/core/upload-limiter.js';
@@ -45,8 +41,6 @@ export interface SimConfig {
   swarm: Partial<SwarmConfig>;
   peer: Partial<SimPeerLimits>;
   cdn: Partial<CdnLoaderConfig>;
-  /** The engine's early playlist refresh (`--set playlistRefresh.uploadFactor=0` turns it off). */
-  playlistRefresh: Partial<PlaylistRefreshConfig>;
   tickMs: number;
   liveSyncSegments: number;
   /** Segments a viewer uploads at once (the client's UploadConfig.slots). */
@@ -93,7 +87,6 @@ export const DEFAULT_SIM_CONFIG: SimConfig = {
   swarm: {},
   peer: {},
   cdn: {},
-  playlistRefresh: {},
   tickMs: 250,
   liveSyncSegments: P2P_LIVE_SYNC_SEGMENTS,
   uploadSlots: DEFAULT_UPLOAD_CONFIG.slots,
@@ -154,7 +147,6 @@ export async function simulate(config: SimConfig): Promise<SimResult> {
     cdnRanges: config.cdnRanges !== 0,
     peerRanges: config.peerRanges !== 0,
     playlistPollMs: config.playlistPollMs,
-    playlistRefresh: { ...DEFAULT_PLAYLIST_REFRESH_CONFIG, ...config.playlistRefresh },
   };
 
   const alive: Viewer[] = [];

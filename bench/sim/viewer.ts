@@ -4,7 +4,6 @@ import {
   zeroTrafficCounters,
   type TrafficCounters,
 } from '../../client/src/core/rendition-session.js';
-import type { PlaylistRefreshConfig } from '../../client/src/core/playlist-refresh.js';
 import type { SchedulerConfig } from '../../client/src/core/scheduler.js';
 import type { SegmentStoreConfig } from '../../client/src/core/segment-store.js';
 import type { SwarmConfig } from '../../client/src/core/swarm.js';
@@ -49,8 +48,6 @@ export interface ClientSettings {
   peerRanges: boolean;
   /** Playlist refresh period, ms; 0 = one segment duration (hls.js). An experiment. */
   playlistPollMs: number;
-  /** The engine's early playlist refresh. */
-  playlistRefresh: PlaylistRefreshConfig;
 }
 
 export interface ViewerWorld {
@@ -188,9 +185,6 @@ export class Viewer {
     q.after(this.profile.cdnRttMs, () => {
       this.pollPlaylist();
     });
-    q.after(this.world.mesh.random() * this.world.settings.playlistRefresh.intervalMs, () => {
-      this.refreshPlaylist();
-    });
     q.after(this.world.mesh.random() * this.world.settings.tickMs, () => {
       this.tick();
     });
@@ -249,28 +243,6 @@ export class Viewer {
     const now = this.world.mesh.q.now;
     this.swarm.pollRequests();
     this.session.setPlayback({ position: this.position(now), rate: 1 }, this.started);
-  }
-
-  /**
-   * Mirrors the engine's early playlist refresh (client/src/core/playlist-refresh.ts): while
-   * the viewer has peers and its measured upload is at least `uploadFactor` times the bitrate,
-   * the session (not the player) learns the playlist every `intervalMs`.
-   */
-  private refreshPlaylist(): void {
-    const { uploadFactor, intervalMs } = this.world.settings.playlistRefresh;
-    if (!this.alive || !(uploadFactor > 0)) return;
-    const { q } = this.world.mesh;
-    const ratio = this.session.uploadOverBitrate();
-    if (this.session.peerCount > 0 && ratio !== undefined && ratio >= uploadFactor) {
-      const infos = this.world.source.playlist(q.now);
-      if ((infos.at(-1)?.seq ?? -1) > this.listedEdge) {
-        this.swarm.pollRequests();
-        this.session.updatePlaylist(infos);
-      }
-    }
-    q.after(intervalMs, () => {
-      this.refreshPlaylist();
-    });
   }
 
   private pollPlaylist(): void {

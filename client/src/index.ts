@@ -21,11 +21,8 @@ export type {
   EngineStats,
   EngineEvents,
   LoadedSegment,
-  PlaylistSource,
   SegmentInfo,
 } from './core/engine.js';
-export { DEFAULT_PLAYLIST_REFRESH_CONFIG } from './core/playlist-refresh.js';
-export type { PlaylistRefreshConfig } from './core/playlist-refresh.js';
 export { DEFAULT_SCHEDULER_CONFIG } from './core/scheduler.js';
 export type { SchedulerConfig } from './core/scheduler.js';
 export { HlsBinding } from './hls/hls-binding.js';

@@ -14,11 +14,6 @@ import { Swarm, type SwarmConfig, type SwarmSignaling } from './swarm.js';
 import { EngineIntegrity, isIntegritySignaling, type IntegrityConfig } from './engine-integrity.js';
 import type { IntegrityCounters } from './segment-verifier.js';
 import { UploadLimiter } from './upload-limiter.js';
-import {
-  DEFAULT_PLAYLIST_REFRESH_CONFIG,
-  PlaylistRefresher,
-  type PlaylistRefreshConfig,
-} from './playlist-refresh.js';
 
 export type { LoadedSegment, SegmentInfo } from './rendition-session.js';
 
@@ -69,14 +64,6 @@ export interface EngineConfig {
    * keeping the bytes it brought. @default true
    */
   peerRanges: boolean;
-  /**
-   * Early playlist refresh (`playlist-refresh.ts`): while this viewer's measured upload is at
-   * least `uploadFactor` times the bitrate and it has peers, the engine polls the active
-   * rendition's live playlist every `intervalMs` itself, so that it learns of new segments (and
-   * seeds them) before its neighbours. `{ uploadFactor: 0 }` turns it off.
-   * @default DEFAULT_PLAYLIST_REFRESH_CONFIG
-   */
-  playlistRefresh: Partial<PlaylistRefreshConfig>;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
@@ -94,7 +81,6 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   downloadOnly: false,
   cdnRanges: true,
   peerRanges: true,
-  playlistRefresh: {},
 };
 
 export interface EngineOptions {
@@ -109,13 +95,6 @@ export interface EngineOptions {
   platform?: Partial<CdnLoaderPlatform>;
   /** Monotonic clock, ms. @default performance.now */
   now?: () => number;
-}
-
-/** Where the player loaded a rendition's media playlist from. */
-export interface PlaylistSource {
-  url: string;
-  /** A live playlist (no `#EXT-X-ENDLIST`): only those are refreshed early. */
-  live: boolean;
 }
 
 /** Traffic and mesh figures. Offload = p2pBytes / (p2pBytes + cdnBytes). */
@@ -154,9 +133,6 @@ export class Engine extends Emitter<EngineEvents> {
   private readonly integrity: EngineIntegrity;
   private readonly upload: UploadLimiter;
   private readonly sessions = new Map<string, RenditionSession>();
-  /** Each rendition's segments as the player last listed them. */
-  private readonly playlists = new Map<string, readonly SegmentInfo[]>();
-  private readonly refresher: PlaylistRefresher;
   private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly counters: TrafficCounters = zeroTrafficCounters();
   private readonly now: () => number;
@@ -175,31 +151,6 @@ export class Engine extends Emitter<EngineEvents> {
   constructor(private readonly options: EngineOptions) {
     super();
     this.config = { ...DEFAULT_ENGINE_CONFIG, ...options.config };
-    const refresh = { ...DEFAULT_PLAYLIST_REFRESH_CONFIG, ...this.config.playlistRefresh };
-    for (const [k, v] of Object.entries(refresh)) {
-      if (!(typeof v === 'number' && v >= 0 && Number.isFinite(v))) {
-        throw new RangeError(`engine config: playlistRefresh.${k} must be a number >= 0`);
-      }
-    }
-    if (refresh.uploadFactor > 0 && !(refresh.intervalMs > 0)) {
-      throw new RangeError('engine config: playlistRefresh.intervalMs must be > 0');
-    }
-    const fetch = options.platform?.fetch;
-    this.refresher = new PlaylistRefresher({
-      config: refresh,
-      wanted: () => {
-        const s = this.active === undefined ? undefined : this.sessions.get(this.active);
-        const ratio = s?.uploadOverBitrate();
-        return (
-          s !== undefined && s.peerCount > 0 && ratio !== undefined && ratio >= refresh.uploadFactor
-        );
-      },
-      known: () => (this.active === undefined ? [] : (this.playlists.get(this.active) ?? [])),
-      onSegments: (segments) => {
-        if (this.active !== undefined) this.sessions.get(this.active)?.updatePlaylist(segments);
-      },
-      ...(fetch && { fetch }),
-    });
     if (!(this.config.tickMs > 0) || !(this.config.renditionLingerMs >= 0)) {
       throw new RangeError('engine config: tickMs must be > 0 and renditionLingerMs >= 0');
     }
@@ -229,21 +180,9 @@ export class Engine extends Emitter<EngineEvents> {
     return this.config.p2p && this.options.signaling !== undefined;
   }
 
-  /**
-   * The media playlist of a rendition, as last loaded by the player, and where it came from (a
-   * live one may be refreshed early, see {@link EngineConfig.playlistRefresh}).
-   */
-  updatePlaylist(
-    rendition: string,
-    segments: readonly SegmentInfo[],
-    source?: PlaylistSource,
-  ): void {
-    if (this.destroyed) return;
-    this.playlists.set(rendition, segments);
+  /** The media playlist of a rendition, as last loaded by the player. */
+  updatePlaylist(rendition: string, segments: readonly SegmentInfo[]): void {
     this.session(rendition).updatePlaylist(segments);
-    if (source && rendition === this.active && this.p2pEnabled) {
-      this.refresher.setUrl(source.live ? source.url : undefined);
-    }
   }
 
   /** The playhead; `started` once the first frame played. */
@@ -261,8 +200,6 @@ export class Engine extends Emitter<EngineEvents> {
     if (this.active === rendition) return;
     const previous = this.active;
     this.active = rendition;
-    // Until the player loaded this rendition's playlist.
-    this.refresher.setUrl(undefined);
     this.session(rendition);
     const timer = this.lingering.get(rendition);
     if (timer !== undefined) {
@@ -361,8 +298,6 @@ export class Engine extends Emitter<EngineEvents> {
     this.destroyed = true;
     clearInterval(this.tick);
     clearTimeout(this.startGateTimer);
-    this.refresher.destroy();
-    this.playlists.clear();
     for (const t of this.lingering.values()) clearTimeout(t);
     this.lingering.clear();
     for (const s of this.sessions.values()) s.destroy();

@@ -238,23 +238,6 @@ export class RenditionSession {
   }
 
   /** Open peer connections in this rendition's swarm. */
-  /**
-   * This viewer's measured upload over the rendition's bitrate (average segment size over the
-   * newest listed segment's duration); undefined until both are known.
-   */
-  uploadOverBitrate(): number | undefined {
-    const up = this.o.uploadRate?.();
-    const duration = this.segments.get(this.lastListed)?.info?.duration;
-    if (
-      up === undefined ||
-      this.avgBytes === undefined ||
-      !(duration !== undefined && duration > 0)
-    ) {
-      return undefined;
-    }
-    return up / (this.avgBytes / (duration * 1000));
-  }
-
   get peerCount(): number {
     return this.swarm?.connectedPeers().length ?? 0;
   }

@@ -54,8 +54,6 @@ interface Waiter {
 
 /** Token bucket depth, in ms of the cap: a short burst, then the cap holds. */
 const BURST_MS = 100;
-/** A busy period shorter than this is timed as this long when it samples the upload rate, ms. */
-const MIN_SAMPLE_MS = 50;
 
 /**
  * Shared by every segment server of a viewer (all connections, all renditions).
@@ -197,12 +195,10 @@ export class UploadLimiter {
       return;
     }
     if (this.active > 0 || this.busySince === undefined) return;
-    // All slots idle: one busy period ends; its mean rate is a sample of the upload rate. One
-    // shorter than MIN_SAMPLE_MS (a fast uplink sends a segment in a few ms) is too short to
-    // time: it counts as taking MIN_SAMPLE_MS, a lower bound of the rate.
+    // All slots idle: one busy period ends; its mean rate is a sample of the upload rate.
     const span = this.platform.now() - this.busySince - this.pausedMs;
-    if (this.sentWhileBusy > 0) {
-      const sample = this.sentWhileBusy / Math.max(span, MIN_SAMPLE_MS);
+    if (span >= 50 && this.sentWhileBusy > 0) {
+      const sample = this.sentWhileBusy / span;
       this.rate = this.rate === undefined ? sample : this.rate * 0.7 + sample * 0.3;
     }
     this.busySince = undefined;

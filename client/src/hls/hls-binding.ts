@@ -102,8 +102,7 @@ export class HlsBinding {
         segments.push({ seq: f.sn, url: f.url, start: f.start, duration: f.duration });
       }
     }
-    const { url, live } = data.details;
-    this.engine.updatePlaylist(rendition, segments, url ? { url, live } : undefined);
+    this.engine.updatePlaylist(rendition, segments);
   };
 
   private readonly onSwitched = (_e: Events.LEVEL_SWITCHED, data: LevelSwitchedData): void => {

@@ -3,19 +3,6 @@ import { bytesOf, FakePeer, segmentInfo, sessionHarness } from '../../support/se
 import { DEFAULT_SCHEDULER_CONFIG } from '../../../src/core/scheduler.js';
 
 describe('RenditionSession', () => {
-  it('tells its measured upload over the bitrate once both are known', async () => {
-    const measured: { rate?: number } = {};
-    const t = sessionHarness({ session: { uploadRate: () => measured.rate } });
-    expect(t.session.uploadOverBitrate()).toBeUndefined();
-    t.session.updatePlaylist([segmentInfo(100, 0)]);
-    await t.session.load(segmentInfo(100, 0));
-    expect(t.session.uploadOverBitrate()).toBeUndefined();
-    // 1000-byte segments of 2 s: 0.5 B/ms. An upload of 1.5 B/ms is 3x the bitrate.
-    measured.rate = 1.5;
-    expect(t.session.uploadOverBitrate()).toBeCloseTo(3);
-    t.session.destroy();
-  });
-
   it('alone, loads what the player asks for from the CDN and announces it', async () => {
     const t = sessionHarness();
     t.session.updatePlaylist([segmentInfo(100, 0), segmentInfo(101, 2)]);

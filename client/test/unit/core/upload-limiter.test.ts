@@ -84,23 +84,6 @@ describe('UploadLimiter', () => {
     expect(mean).toBeGreaterThan(cap * 0.8); // and it does not starve either
   });
 
-  it('measures its rate from busy periods; one too short to time gives a lower bound', async () => {
-    const platform = fakePlatform();
-    const upload = new UploadLimiter({}, platform);
-    expect(upload.measuredRate).toBeUndefined();
-    // 100 kB in 1 s: 100 B/ms.
-    let release = await upload.slot(100_000);
-    await upload.take(100_000);
-    await platform.advance(1000);
-    release();
-    expect(upload.measuredRate).toBeCloseTo(100);
-    // 100 kB at once (a fast uplink): timed as 50 ms, at least 2000 B/ms; averaged in.
-    release = await upload.slot(100_000);
-    await upload.take(100_000);
-    release();
-    expect(upload.measuredRate).toBeCloseTo(100 * 0.7 + 2000 * 0.3);
-  });
-
   it('sends without waiting when there is no cap', async () => {
     const platform = fakePlatform();
     const upload = new UploadLimiter({}, platform);
