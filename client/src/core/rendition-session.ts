@@ -546,10 +546,8 @@ export class RenditionSession {
     const head =
       this.peerRanges() && rt.partial && peer.remoteHave.has(seq) ? rt.partial : undefined;
     const from = head?.bytes.length ?? 0;
-    const senders = [
-      ...(head?.senders ?? []),
-      { peerId: peer.id, from, vouched: peer.remoteHave.has(seq) },
-    ];
+    const own: Sender = { peerId: peer.id, from, vouched: peer.remoteHave.has(seq) };
+    const senders = [...(head?.senders ?? []), own];
     const transfer = {
       peerId: peer.id,
       startedAt,
@@ -622,7 +620,7 @@ export class RenditionSession {
           if (head) rt.partial = undefined;
           this.dropPartial(rt);
           // It sent the last byte: its part is its verified copy's.
-          const vouched = [...senders.slice(0, -1), { peerId: peer.id, from, vouched: true }];
+          const vouched = [...(head?.senders ?? []), { ...own, vouched: true }];
           this.accept(rt, whole, abort, vouched, () => {
             this.o.counters.p2pBytes += whole.length;
             this.o.counters.p2pSegments++;
@@ -726,12 +724,12 @@ export class RenditionSession {
       debug('%s peer %d from %s: %s', this.rendition, seq, peerId, outcome);
       this.o.counters.wastedBytes += bytes.length;
       this.endArrival(rt, rt.arrival);
-      const from = senders ?? [];
-      if (outcome === 'corrupt') this.blame(rt, from, bytes, bytes.length);
+      const sent = senders ?? [];
+      if (outcome === 'corrupt') this.blame(rt, sent, bytes, bytes.length);
       rt.abort = undefined;
       const excludedPeers = new Set([
         ...(rt.state.excludedPeers ?? []),
-        ...from.map((p) => p.peerId),
+        ...sent.map((p) => p.peerId),
       ]);
       rt.state = { ...rt.state, status: 'missing', transfer: undefined, excludedPeers };
       this.fetchCdn(rt, 'integrity');
